@@ -1,0 +1,89 @@
+# homelab.mediastack — developer entry points.
+#   make lab        start the local lab and run playbooks/site.yml against it (the main job)
+#   make test       every test: lint, sanity, unit, molecule (what CI runs)
+# Each step runs alone too: make lint | sanity | unit | molecule [SCENARIO=name] | build
+# Everything it needs is installed by `make setup` (run by every target that needs it).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath .)
+VENV ?= $(ROOT)/.venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+SCENARIO ?=
+SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+
+# The repository is the collection: link it where Ansible looks for homelab.mediastack, and keep
+# the dependency collections bundled in the `ansible` PyPI package (no Galaxy needed).
+COLLECTIONS := $(ROOT)/.build/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export PATH := $(BIN):$(PATH)
+export MEDIASTACK_ROOT := $(ROOT)
+
+.PHONY: help setup setup-host setup-venv link base-image lint sanity unit molecule test lab lab-down build clean
+
+help:
+	@sed -n 's/^#   //p;s/^# Each/Each/p' Makefile
+
+setup: setup-host setup-venv link
+
+setup-host:
+	@bash scripts/setup-host.sh
+
+setup-venv: $(VENV)/.installed
+
+$(VENV)/.installed: tests/requirements.txt requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	@touch $@
+
+link:
+	@mkdir -p $(COLLECTIONS)/ansible_collections/homelab
+	@ln -sfn $(ROOT) $(COLLECTIONS)/ansible_collections/homelab/mediastack
+
+base-image: setup-host
+	@bash scripts/base-image.sh >/dev/null
+
+lint: setup-venv link
+	@echo "==> lint: ansible-lint --profile production"
+	ansible-lint --profile production
+	@echo "==> lint: antsibull-changelog lint"
+	antsibull-changelog lint
+
+sanity: setup-venv
+	@echo "==> sanity: ansible-test sanity"
+	bash scripts/sanity.sh
+
+unit: setup-venv link
+	@echo "==> unit: pytest tests/unit"
+	pytest tests/unit
+
+molecule: setup link base-image
+	@export MEDIASTACK_BASE_IMAGE=$$(bash scripts/base-image.sh); \
+	for s in $(if $(SCENARIO),$(SCENARIO),$(SCENARIOS)); do \
+	  echo "==> molecule: scenario $$s"; \
+	  molecule test --scenario-name $$s || exit 1; \
+	done
+
+test: setup
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint sanity unit molecule; \
+	echo "==> make test: all steps passed in $$(( $$(date +%s) - start )) s"
+
+lab: setup base-image
+	bash scripts/lab.sh up
+	ansible-playbook playbooks/site.yml -i inventory/lab
+
+lab-down:
+	bash scripts/lab.sh down
+
+build: setup-venv
+	@mkdir -p .build/dist
+	ansible-galaxy collection build --force --output-path .build/dist .
+
+clean: lab-down
+	rm -rf .build

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Start or remove the local lab: the hosts of inventory/lab as podman containers with systemd
+# and sshd, on their own podman network, reached over SSH with a key made for this lab.
+#   scripts/lab.sh up     create what is missing, start what is stopped, reuse what runs
+#   scripts/lab.sh down   remove every lab container, the network and .lab/
+set -euo pipefail
+root="${MEDIASTACK_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}"
+inventory="${LAB_INVENTORY:-$root/inventory/lab}"
+state="$root/.lab"
+label="io.homelab.mediastack.lab=true"
+
+lab_model() {
+  # One line per host: name ip network subnet podman-args (from the inventory, the one source).
+  ansible-inventory -i "$inventory" --list | python3 -c '
+import json, shlex, sys
+inv = json.load(sys.stdin)
+for name, hv in sorted(inv["_meta"]["hostvars"].items()):
+    net = hv["lab_network"]
+    extra = " ".join(shlex.quote(a) for a in hv.get("lab_podman_args", []))
+    print(name, hv["ansible_host"], net["name"], net["subnet"], extra)
+'
+}
+
+wait_for_ssh() {
+  local container=$1
+  for _ in $(seq 1 60); do
+    if podman exec "$container" systemctl is-active --quiet ssh 2>/dev/null; then
+      return 0
+    fi
+    sleep 1
+  done
+  echo "lab: sshd did not start in $container within 60 s; see: podman exec $container journalctl -u ssh" >&2
+  return 1
+}
+
+up() {
+  local image
+  image=$(bash "$root/scripts/base-image.sh")
+  mkdir -p "$state/ssh"
+  chmod 700 "$state" "$state/ssh"
+  [ -f "$state/ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C mediastack-lab -f "$state/ssh/id_ed25519"
+
+  local model known
+  model=$(lab_model)
+  known="$state/ssh/known_hosts.new"
+  : >"$known"
+  while read -r name ip network subnet extra; do
+    podman network exists "$network" || podman network create --subnet "$subnet" "$network" >/dev/null
+    local container="mediastack-lab-$name"
+    if podman container exists "$container"; then
+      [ "$(podman inspect -f '{{.State.Running}}' "$container")" = true ] || podman start "$container" >/dev/null
+    else
+      echo "lab: creating $name ($ip)"
+      # shellcheck disable=SC2086 # extra holds already-quoted podman arguments
+      eval podman run -d --name "$container" --hostname "$name" --label "$label" \
+        --network "$network" --ip "$ip" --systemd=always $extra "$image" >/dev/null
+    fi
+    wait_for_ssh "$container"
+    podman exec -i "$container" sh -c 'umask 077; mkdir -p /root/.ssh; cat > /root/.ssh/authorized_keys' \
+      <"$state/ssh/id_ed25519.pub"
+    # Host keys come from inside the container, not from the network: no trust on first use.
+    podman exec "$container" sh -c 'cat /etc/ssh/ssh_host_*_key.pub' |
+      awk -v ip="$ip" '{print ip, $1, $2}' >>"$known"
+  done <<<"$model"
+  mv "$known" "$state/ssh/known_hosts"
+  echo "lab: $(wc -l <<<"$model") host(s) up"
+}
+
+down() {
+  local ids networks
+  ids=$(podman ps -aq --filter "label=$label")
+  if [ -n "$ids" ]; then
+    # shellcheck disable=SC2086
+    podman rm -f -t 5 $ids >/dev/null
+  fi
+  if [ -f "$inventory/hosts.yml" ] && command -v ansible-inventory >/dev/null; then
+    networks=$(lab_model | awk '{print $3}' | sort -u)
+    for n in $networks; do
+      if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
+    done
+  fi
+  rm -rf "$state"
+  echo "lab: removed"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac
