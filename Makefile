@@ -76,6 +76,7 @@ test: setup
 
 lab: setup base-image
 	bash scripts/lab.sh up
+	ansible-playbook tests/lab/standins.yml -i inventory/lab
 	ansible-playbook playbooks/site.yml -i inventory/lab
 
 lab-down:

@@ -4,7 +4,6 @@
 # knows (tracked, plus untracked ones not ignored) are copied there and made a git repository.
 set -euo pipefail
 root="${MEDIASTACK_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}"
-dest="$root/.build/sanity/ansible_collections/homelab/mediastack"
 python="${PYTHON_VERSION:-$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')}"
 
 # ansible-test downloads a get-pip script for its virtualenvs from a host that is not
@@ -28,10 +27,14 @@ if args:
     subprocess.check_call([sys.executable, "-m", "pip", "install", "--disable-pip-version-check"] + args)
 PY
 
-rm -rf "$dest"
+# A private copy per run, so runs side by side do not trample each other.
+mkdir -p "$root/.build"
+work=$(mktemp -d "$root/.build/sanity.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dest="$work/ansible_collections/homelab/mediastack"
 mkdir -p "$dest"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard) |
-  rsync -a --from0 --files-from=- "$root/" "$dest/"
+  rsync -a --from0 --ignore-missing-args --files-from=- "$root/" "$dest/"
 cd "$dest"
 git init -q && git add -A
 ansible-test sanity --venv --python "$python" --color no "$@"
