@@ -5,7 +5,7 @@
 set -euo pipefail
 
 need=()
-for pkg in podman runc debootstrap uidmap slirp4netns openssh-client rsync git; do
+for pkg in podman runc debootstrap uidmap slirp4netns openssh-client rsync git shellcheck; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

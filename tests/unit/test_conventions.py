@@ -72,7 +72,7 @@ def test_site_imports_every_layer_with_its_tag():
     site = _yaml(ROOT / "playbooks" / "site.yml")
     imports = [(p["ansible.builtin.import_playbook"], p.get("tags", []))
                for p in site if "ansible.builtin.import_playbook" in p]
-    assert [name for name, _ in imports] == ["%s.yml" % layer for layer in LAYERS]
+    assert [name for name, _tags in imports] == ["%s.yml" % layer for layer in LAYERS]
     for name, tags in imports:
         assert tags == [name[:-4]], "%s must carry the tag %s" % (name, name[:-4])
         assert (ROOT / "playbooks" / name).is_file()
