@@ -71,7 +71,7 @@ molecule: setup link base-image
 
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sanity unit molecule; \
+	$(MAKE) --no-print-directory lint sanity unit build molecule; \
 	echo "==> make test: all steps passed in $$(( $$(date +%s) - start )) s"
 
 lab: setup base-image
@@ -82,9 +82,9 @@ lab: setup base-image
 lab-down:
 	bash scripts/lab.sh down
 
-build: setup-venv
+build: setup-venv link
 	@mkdir -p .build/dist
-	ansible-galaxy collection build --force --output-path .build/dist .
+	bash scripts/check-build.sh
 
 clean: lab-down
 	rm -rf .build
