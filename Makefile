@@ -83,7 +83,7 @@ lab-down:
 	bash scripts/lab.sh down
 
 build: setup-venv link
-	@mkdir -p .build/dist
+	@echo "==> build: collection tarball, installed into an empty path"
 	bash scripts/check-build.sh
 
 clean: lab-down
