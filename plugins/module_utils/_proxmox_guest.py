@@ -163,6 +163,12 @@ class GuestManager(object):
         found = self.find()
         if self.p['state'] == 'absent':
             self.absent(found)
+        if not found and not self.p['create'] and self.p['clone'] is None:
+            if self.module.check_mode:
+                self.module.warn('%s does not exist yet; in a real run it must be created first' % self.what)
+                self.module.exit_json(msg='%s does not exist (check mode)' % self.what, **self.result)
+            self.module.fail_json(msg='%s does not exist on node %s and no create settings were given: create it first '
+                                      '(homelab.mediastack.proxmox_guest role)' % (self.what, self.p['node']))
         if not found:
             self.create()
             if self.module.check_mode:

@@ -92,6 +92,9 @@ def main():
         supports_check_mode=True,
     )
     path = os.path.join(module.params['conf_dir'], '%d.conf' % module.params['vmid'])
+    if not os.path.isfile(path) and module.check_mode:
+        module.exit_json(changed=True, lines=module.params['lines'], restart_needed=True,
+                         msg='%s does not exist yet (check mode); the lines would be written once it does' % path)
     if not os.path.isfile(path):
         module.fail_json(msg='%s does not exist: create container %d first (homelab.mediastack.proxmox_guest), '
                              'and run this on the Proxmox node that owns it' % (path, module.params['vmid']))
