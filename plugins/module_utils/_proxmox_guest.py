@@ -22,7 +22,7 @@ GUEST_ARGS = dict(
     password=dict(type='str', no_log=True),
     clone=dict(type='int'),
     clone_full=dict(type='bool', default=True),
-    absent_keys=dict(type='list', elements='str', default=[]),
+    absent_keys=dict(type='list', elements='str', default=[], no_log=False),
     restart=dict(type='bool', default=False),
     confirm_destroy=dict(type='bool', default=False),
     timeout=dict(type='int', default=300),

@@ -24,7 +24,7 @@ description:
     C(hostpciN), feature flags other than nesting) and fails with the credentials needed.
   - Never deletes config keys it was not told to (O(absent_keys)), and never destroys a guest
     unless O(state=absent) and O(confirm_destroy=true).
-  - Why not C(community.proxmox.proxmox) / C(proxmox_kvm) (1.4.0, checked): both declare
+  - Why not C(community.proxmox.proxmox) / C(proxmox_kvm) (1.4.0, checked). Both declare
     C(check_mode) and C(diff_mode) support V(none); the LXC C(update) path compares values by
     splitting them on commas (a removed or changed sub-key can go unnoticed, and the whole
     C(netif) string is re-sent without C(hwaddr), so Proxmox assigns a new MAC); it never sends
@@ -106,7 +106,7 @@ options:
     type: int
     default: 300
 author:
-  - homelab.mediastack contributors
+  - homelab.mediastack contributors (@homelab-mediastack)
 '''
 
 EXAMPLES = r'''

@@ -16,7 +16,7 @@ description:
     C(lxc.mount.entry), C(lxc.idmap)) in C(/etc/pve/lxc/<vmid>.conf), on the Proxmox node itself.
   - The Proxmox API cannot write raw C(lxc.*) keys at all, so this runs on the node (over SSH).
   - Lines always go into the container's own section, before the first C([section]) (pending
-    changes, snapshots): a line appended at the end of the file would belong to the last snapshot.
+    changes, snapshots), because a line appended at the end of the file would belong to the last snapshot.
   - For each key given, the lines become exactly the ones given; lines of other keys, other
     config keys and all sections are left as they are.
   - Writes the file in place (no temporary file and rename, which C(/etc/pve), a pmxcfs
@@ -25,17 +25,20 @@ description:
 attributes:
   check_mode:
     support: full
+    description: Reads the file and reports what would change; writes nothing.
   diff_mode:
     support: full
+    description: Before/after of the whole config file.
   idempotent:
     support: full
+    description: A second run with the same lines reports no change.
 options:
   vmid:
     description: Container ID.
     type: int
     required: true
   lines:
-    description: Raw lines, C(key: value), in the order wanted. An empty list with O(keys) removes those keys.
+    description: Raw lines (C(key) colon C(value)), in the order wanted. An empty list with O(keys) removes those keys.
     type: list
     elements: str
     required: true
@@ -49,7 +52,7 @@ options:
     type: path
     default: /etc/pve/lxc
 author:
-  - homelab.mediastack contributors
+  - homelab.mediastack contributors (@homelab-mediastack)
 '''
 
 EXAMPLES = r'''

@@ -928,9 +928,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = {"data": None, "message": exc.message + "\n"}
             if exc.errors:
                 body["errors"] = exc.errors
-            self._send(exc.status, body, exc.message.split("\n")[0])
+            self._send(exc.status, body, exc.message.split("\n", maxsplit=1)[0])
         except Exception as exc:  # pylint: disable=broad-except
-            self._send(500, {"data": None, "message": "%s\n" % exc}, str(exc).split("\n")[0][:200])
+            self._send(500, {"data": None, "message": "%s\n" % exc}, str(exc).split("\n", maxsplit=1)[0][:200])
 
     def do_GET(self):  # noqa: N802
         self._handle("GET")
