@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Proxmox VE API stand-in (test equipment, never imported by the collection).
 
 Serves the subset of /api2/json that homelab.mediastack uses, over HTTPS on port 8006, the way
