@@ -103,5 +103,13 @@ def test_host_side_kernel_args_and_modules(host):
         "root=ZFS=rpool/ROOT/pve-1", "boot=zfs", "intel_iommu=on", "iommu=pt"]
     assert host.file("/etc/modules-load.d/vfio.conf").content_string.splitlines()[1:] == [
         "vfio", "vfio_iommu_type1", "vfio_pci"]
-    calls = [line.split(" ", 1)[1] for line in host.file("/var/log/pve-standin-commands.log").content_string.splitlines()]
-    assert calls == ["proxmox-boot-tool refresh", "update-initramfs -u -k all"]
+    calls = [line.split(" ", 1)[1].strip() for line in host.file("/var/log/pve-standin-commands.log").content_string.splitlines()]
+    # converge: systemd-boot refresh + initramfs once (idempotence and drift added none); grub.yml: update-grub once
+    assert calls == ["proxmox-boot-tool refresh", "update-initramfs -u -k all", "update-grub"]
+
+
+def test_vm_gets_pci_device_pending_until_restart(host):
+    assert api(host, "/nodes/pve/qemu/210/config")["hostpci0"] == "0000:00:02.0,pcie=1"
+    pending = {p["key"]: p for p in api(host, "/nodes/pve/qemu/210/pending")}
+    assert pending["hostpci0"]["pending"] == "0000:00:02.0,pcie=1"
+    assert "hostpci0" not in api(host, "/nodes/pve/qemu/210/config?current=1")
