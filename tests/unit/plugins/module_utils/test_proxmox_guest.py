@@ -147,3 +147,13 @@ def test_absent_needs_confirmation(monkeypatch):
     info, _paths, calls = run(monkeypatch, module)
     assert info.type is Failed and "confirm_destroy" in info.value.args[0]["msg"]
     assert all(method == "get" for method, _p, _kw in calls)
+
+
+def test_restart_only_when_allowed(monkeypatch):
+    pending = [{"key": "dev0", "pending": "/dev/dri/renderD128,gid=104"}]
+    monkeypatch.setattr(pg.GuestManager, "wait", lambda self, upid, verb: None)
+    _info, paths, _calls = run(monkeypatch, FakeModule(config={"memory": 4096}), pending=pending)
+    assert ("post", "nodes/lxc/status/shutdown") not in paths
+    _info, paths, _calls = run(monkeypatch, FakeModule(config={"memory": 4096}, restart=True), pending=pending)
+    posts = [p for m, p in paths if m == "post"]
+    assert posts == ["nodes/lxc/status/shutdown", "nodes/lxc/status/start"]
