@@ -12,7 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = sorted(p for p in (ROOT / "roles").iterdir() if p.is_dir())
 MODULES = sorted(p for p in (ROOT / "plugins" / "modules").glob("*.py") if p.name != "__init__.py")
-LAYERS = ["baseline", "proxmox", "gpu", "storage", "cluster", "apps", "wiring", "verify"]
+LAYERS = ["proxmox", "gpu", "baseline", "storage", "cluster", "apps", "wiring", "verify"]
 
 
 def _yaml(path):
