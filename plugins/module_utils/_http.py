@@ -47,12 +47,14 @@ class JsonHttpClient(object):
     :param headers: headers sent with every request (auth lives here).
     :param secrets: strings never to show in a message (API keys, passwords).
     :param timeout: seconds for one request, and the budget for retrying a refused connection.
+    :param cookies: optional ``http.cookiejar.CookieJar`` kept across requests (session-cookie
+        APIs such as qBittorrent's ``SID``); not sent to the opener when None.
     """
 
     retry_statuses = (502, 503, 504)
 
     def __init__(self, base_url, service, headers=None, secrets=(), validate_certs=True,
-                 timeout=30, retry_budget=None, sleep=time.sleep, opener=open_url):
+                 timeout=30, retry_budget=None, sleep=time.sleep, opener=open_url, cookies=None):
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.headers = dict(headers or {})
@@ -63,6 +65,7 @@ class JsonHttpClient(object):
         self.requests = []  # (method, path) of every request sent, for callers and tests
         self._sleep = sleep
         self._open = opener
+        self.cookies = cookies
 
     def mask(self, text):
         """Return ``text`` with every known secret replaced by the mask."""
@@ -96,9 +99,10 @@ class JsonHttpClient(object):
         while True:
             self.requests.append((method, path))
             try:
+                extra = {} if self.cookies is None else {"cookies": self.cookies}
                 response = self._open(url, method=method, data=data, headers=send_headers,
                                       validate_certs=self.validate_certs, timeout=self.timeout,
-                                      follow_redirects="safe")
+                                      follow_redirects="safe", **extra)
                 raw = response.read()
                 return self._decode(raw, expect_json, url)
             except HTTPError as err:
