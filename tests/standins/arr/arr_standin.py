@@ -1,0 +1,1491 @@
+"""Sonarr / Radarr / Lidarr / Prowlarr API stand-in (test equipment, never imported by the collection).
+
+One process serves one app instance:
+
+    python3 arr_standin.py --app sonarr --port 8989 --api-key KEY --state-dir /var/lib/arr-standin
+
+(or ARR_STANDIN_APP, ARR_STANDIN_PORT, ARR_STANDIN_API_KEY, ARR_STANDIN_STATE_DIR, ARR_STANDIN_BIND, and
+ARR_STANDIN_NAME, the instance name that names the state file <state-dir>/<name>.json; default: the app).
+
+What it follows (see docs/arr-standin.md): the behaviour read from the apps' source in
+reference/arr/API_BEHAVIOUR.md (auth, 401 with an empty body, 201/202, bare-array validation
+errors, "********" secrets, provider fields reset on PUT, config booleans saved as false, tags
+lowercased, Prowlarr re-testing every PUT, forceSave), the official OpenAPI component schemas
+(vendored subsets in data/, every request body is validated against them) and the recorded or
+source-derived /schema templates in data/. Connection tests are real: qBittorrent WebUI API v2,
+NZBGet JSON-RPC, SABnzbd API, the target app of a Prowlarr application, Newznab/Torznab caps.
+Prowlarr's ApplicationIndexerSync really pushes indexers to the applications' apps.
+
+Stand-in-only endpoints (no auth): GET|DELETE /__standin/requests (request counter),
+GET /__standin/newznab/<name>/api?t=caps (a minimal Newznab/Torznab indexer to point indexers at).
+
+Python 3 standard library only.
+"""
+
+import argparse
+import base64
+import copy
+import datetime
+import http.cookiejar
+import http.server
+import json
+import os
+import re
+import socketserver
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+MASK = "********"
+
+APPS = {
+    "sonarr": {"appName": "Sonarr", "api": "v3", "version": "4.0.19.0", "port": 8989},
+    "radarr": {"appName": "Radarr", "api": "v3", "version": "6.0.4.0", "port": 7878},
+    "lidarr": {"appName": "Lidarr", "api": "v1", "version": "2.14.5.0", "port": 8686},
+    "prowlarr": {"appName": "Prowlarr", "api": "v1", "version": "2.3.5.0", "port": 9696},
+}
+
+# provider kind -> OpenAPI resource schema
+PROVIDERS = {
+    "downloadclient": "DownloadClientResource",
+    "indexer": "IndexerResource",
+    "notification": "NotificationResource",
+    "applications": "ApplicationResource",
+    "indexerproxy": "IndexerProxyResource",
+}
+PROWLARR_ONLY = ("applications", "indexerproxy", "appprofile")
+ARR_ONLY = ("rootfolder", "remotepathmapping", "qualityprofile")
+# provider resource keys the server decides (from the implementation), whatever the client sends
+READONLY = ("protocol", "privacy", "link", "testCommand", "definitionName", "description", "language", "encoding",
+            "sortName", "added", "legacyUrls", "indexerUrls", "status", "capabilities")
+
+CONFIG_SECTIONS = {
+    "sonarr": ("mediamanagement", "naming", "host", "ui", "downloadclient", "indexer"),
+    "radarr": ("mediamanagement", "naming", "host", "ui", "downloadclient", "indexer"),
+    "lidarr": ("mediamanagement", "naming", "host", "ui", "downloadclient", "indexer"),
+    "prowlarr": ("host", "ui", "downloadclient"),
+}
+CONFIG_SCHEMA = {
+    "mediamanagement": "MediaManagementConfigResource",
+    "naming": "NamingConfigResource",
+    "host": "HostConfigResource",
+    "ui": "UiConfigResource",
+    "downloadclient": "DownloadClientConfigResource",
+    "indexer": "IndexerConfigResource",
+}
+# Values of real instances (pyarr's recorded Sonarr responses, MIT) where the schema has the key;
+# everything else starts at its type's default, as a fresh database does not store them.
+CONFIG_SEED = {
+    "mediamanagement": {
+        "autoUnmonitorPreviouslyDownloadedEpisodes": False, "recycleBin": "", "recycleBinCleanupDays": 7,
+        "downloadPropersAndRepacks": "preferAndUpgrade", "createEmptySeriesFolders": False, "createEmptyMovieFolders": False,
+        "deleteEmptyFolders": False, "fileDate": "none", "rescanAfterRefresh": "always", "setPermissionsLinux": False,
+        "chmodFolder": "755", "chownGroup": "", "episodeTitleRequired": "always", "skipFreeSpaceCheckWhenImporting": False,
+        "minimumFreeSpaceWhenImporting": 100, "copyUsingHardlinks": True, "useScriptImport": False, "scriptImportPath": "",
+        "importExtraFiles": False, "extraFileExtensions": "srt", "enableMediaInfo": True,
+    },
+    "naming": {"renameEpisodes": False, "renameMovies": False, "renameTracks": False, "replaceIllegalCharacters": True},
+    "host": {"bindAddress": "*", "sslPort": 9898, "enableSsl": False, "launchBrowser": True, "authenticationMethod": "none",
+             "authenticationRequired": "enabled", "analyticsEnabled": True, "logLevel": "info", "logSizeLimit": 1,
+             "consoleLogLevel": "", "branch": "main", "urlBase": "", "instanceName": None, "updateAutomatically": False,
+             "updateMechanism": "docker", "proxyEnabled": False, "proxyType": "http", "proxyPort": 8080,
+             "proxyBypassLocalAddresses": True, "certificateValidation": "enabled", "backupFolder": "Backups",
+             "backupInterval": 7, "backupRetention": 28, "historyCleanupDays": 365, "trustCgnatIpAddresses": False},
+    "ui": {"firstDayOfWeek": 0, "calendarWeekColumnHeader": "ddd M/D", "shortDateFormat": "MMM D YYYY",
+           "longDateFormat": "dddd, MMMM D YYYY", "timeFormat": "h(:mm)a", "showRelativeDates": True,
+           "enableColorImpairedMode": False, "theme": "auto", "uiLanguage": 1},
+    "downloadclient": {"downloadClientWorkingFolders": "_UNPACK_|_FAILED_", "enableCompletedDownloadHandling": True,
+                       "autoRedownloadFailed": True, "autoRedownloadFailedFromInteractiveSearch": True},
+    "indexer": {"minimumAge": 0, "retention": 0, "maximumSize": 0, "rssSyncInterval": 60},
+}
+
+# Prowlarr sync: the app's indexer API version per application implementation
+APP_API = {"Sonarr": "v3", "Radarr": "v3", "Lidarr": "v1"}
+CAPS_CATEGORIES = [
+    (2000, "Movies", [2010, 2020, 2030, 2040, 2045, 2050, 2060, 2070, 2080, 2090]),
+    (3000, "Audio", [3010, 3020, 3030, 3040, 3050, 3060]),
+    (5000, "TV", [5010, 5020, 5030, 5040, 5045, 5050, 5060, 5070, 5080, 5090]),
+]
+ALL_CATEGORIES = [c for top, _n, subs in CAPS_CATEGORIES for c in [top] + subs]
+
+
+def log(msg):
+    sys.stderr.write("%s %s\n" % (datetime.datetime.now().strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def load_json(name):
+    with open(os.path.join(DATA, name), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+class ApiError(Exception):
+    """An HTTP error answer: status and a body (None = empty body)."""
+
+    def __init__(self, status, body=None):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def failure(prop, message, value=None, warning=False, code=None, detailed=None, placeholders=None):
+    """One FluentValidation / NzbDroneValidationFailure object, camelCase, nulls omitted."""
+    item = {"propertyName": prop, "errorMessage": message}
+    if value is not None:
+        item["attemptedValue"] = value
+    item["severity"] = "warning" if warning else "error"
+    if code:
+        item["errorCode"] = code
+    item["formattedMessageArguments"] = []
+    item["formattedMessagePlaceholderValues"] = placeholders if placeholders is not None else {"PropertyName": prop}
+    if value is not None and placeholders is None:
+        item["formattedMessagePlaceholderValues"]["PropertyValue"] = value
+    if warning or detailed is not None:
+        item["isWarning"] = warning
+    if detailed:
+        item["detailedDescription"] = detailed
+    return item
+
+
+def validation_error(failures):
+    return ApiError(400, failures)
+
+
+# --------------------------------------------------------------------------- OpenAPI validation
+
+class SchemaValidator:
+    """Validates a JSON value against an OpenAPI 3 component schema (the subset Swashbuckle emits)."""
+
+    def __init__(self, doc):
+        self.schemas = doc["components"]["schemas"]
+
+    def resolve(self, schema):
+        while "$ref" in schema:
+            schema = self.schemas[schema["$ref"].rsplit("/", 1)[1]]
+        return schema
+
+    def validate(self, value, schema, path, errors):
+        schema = self.resolve(schema)
+        if value is None:
+            if not schema.get("nullable") and schema.get("type") in ("integer", "number", "boolean"):
+                errors.append((path, "The JSON value could not be converted to %s." % schema.get("type")))
+            return
+        if "enum" in schema:
+            if value not in schema["enum"]:
+                errors.append((path, "'%s' is not a valid value, expected one of: %s." % (value, ", ".join(schema["enum"]))))
+            return
+        kind = schema.get("type")
+        if kind == "object" or "properties" in schema:
+            if not isinstance(value, dict):
+                errors.append((path, "The JSON value could not be converted to an object."))
+                return
+            props = schema.get("properties", {})
+            for key, item in value.items():
+                if key in props:
+                    self.validate(item, props[key], "%s.%s" % (path, key), errors)
+                elif schema.get("additionalProperties") is False:
+                    errors.append(("%s.%s" % (path, key), "Unknown property '%s' (not in the OpenAPI schema)." % key))
+        elif kind == "array":
+            if not isinstance(value, list):
+                errors.append((path, "The JSON value could not be converted to an array."))
+                return
+            for index, item in enumerate(value):
+                self.validate(item, schema.get("items", {}), "%s[%d]" % (path, index), errors)
+        elif kind == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors.append((path, "The JSON value could not be converted to System.Int32."))
+        elif kind == "number":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                errors.append((path, "The JSON value could not be converted to System.Double."))
+        elif kind == "boolean":
+            if not isinstance(value, bool):
+                errors.append((path, "The JSON value could not be converted to System.Boolean."))
+        elif kind == "string":
+            if not isinstance(value, str):
+                errors.append((path, "The JSON value could not be converted to System.String."))
+
+    def check(self, value, name):
+        errors = []
+        self.validate(value, {"$ref": "#/components/schemas/" + name}, "$", errors)
+        if errors:
+            raise validation_error([failure(p, m, code="SchemaValidator") for p, m in errors])
+
+    def default(self, schema):
+        """The value a C# resource property has when the JSON body omits it."""
+        schema = self.resolve(schema)
+        if "enum" in schema:
+            return schema["enum"][0]
+        kind = schema.get("type")
+        if schema.get("nullable"):
+            return None
+        return {"boolean": False, "integer": 0, "number": 0, "string": None}.get(kind)
+
+    def properties(self, name):
+        return self.schemas[name].get("properties", {})
+
+
+# --------------------------------------------------------------------------- HTTP client (outgoing)
+
+def http_call(method, url, headers=None, body=None, timeout=10, opener=None):
+    """Returns (status, headers, text). Raises OSError/URLError when the host cannot be reached."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    open_ = opener.open if opener else urllib.request.urlopen
+    try:
+        with open_(req, timeout=timeout) as resp:
+            return resp.status, resp.headers, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read().decode("utf-8", "replace")
+
+
+def base_url(settings, default_port):
+    scheme = "https" if settings.get("useSsl") else "http"
+    host = settings.get("host") or "localhost"
+    url_base = (settings.get("urlBase") or "").strip("/")
+    return "%s://%s:%s%s" % (scheme, host, settings.get("port") or default_port, ("/" + url_base) if url_base else "")
+
+
+def unreachable(prop, name, err):
+    return failure(prop, "Unable to connect to %s" % name, detailed=str(getattr(err, "reason", err)), placeholders={})
+
+
+# --------------------------------------------------------------------------- the app
+
+
+class ArrApp:
+    def __init__(self, app, api_key, state_dir, port, name=None):
+        self.app = app
+        self.meta = APPS[app]
+        self.api = self.meta["api"]
+        self.api_key = api_key
+        self.port = port
+        self.lock = threading.RLock()
+        self.state_file = os.path.join(state_dir, "%s.json" % (name or app))
+        self.validator = SchemaValidator(load_json("openapi-%s.subset.json" % app))
+        self.templates = self.load_templates()
+        self.started = now_iso()
+        self.counts = {}
+        self.sync_lock = threading.Lock()
+        os.makedirs(state_dir, exist_ok=True)
+        self.state = self.load_state()
+
+    # ---- data
+
+    def load_templates(self):
+        authored = load_json("standin-templates.json")
+        out = {}
+        for kind in PROVIDERS:
+            if kind in PROWLARR_ONLY and self.app != "prowlarr":
+                continue
+            items = []
+            name = "%s-%s-schema.json" % (self.app, kind)
+            if os.path.exists(os.path.join(DATA, name)):
+                items.extend(load_json(name))
+            items.extend(authored.get(self.app, {}).get(kind, []))
+            known = set()
+            unique = []
+            for tpl in items:
+                if tpl["implementation"] not in known:
+                    known.add(tpl["implementation"])
+                    unique.append(tpl)
+            out[kind] = sorted(unique, key=lambda t: t.get("implementationName", ""))
+        return out
+
+    def load_state(self):
+        if os.path.exists(self.state_file):
+            with open(self.state_file, encoding="utf-8") as fh:
+                return json.load(fh)
+        state = {"next_id": {}, "config": {}, "commands": [], "appindexermap": {}}
+        for section in CONFIG_SECTIONS[self.app]:
+            props = self.validator.properties(CONFIG_SCHEMA[section])
+            values = {}
+            for key, schema in props.items():
+                if key == "id":
+                    continue
+                seed = CONFIG_SEED.get(section, {})
+                values[key] = seed[key] if key in seed else self.validator.default(schema)
+            if section == "host":
+                values["port"] = self.meta["port"]
+                values["apiKey"] = self.api_key
+            state["config"][section] = values
+        if self.app == "prowlarr":
+            state["appprofile"] = [{"id": 1, "name": "Standard", "enableRss": True, "enableAutomaticSearch": True,
+                                    "enableInteractiveSearch": True, "minimumSeeders": 1}]
+            state["next_id"]["appprofile"] = 2
+        return state
+
+    def save(self):
+        tmp = self.state_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self.state, fh, indent=1, sort_keys=True)
+        os.replace(tmp, self.state_file)
+
+    def table(self, kind):
+        return self.state.setdefault(kind, [])
+
+    def new_id(self, kind):
+        # SQLite AUTOINCREMENT: ids are never reused
+        nid = self.state["next_id"].get(kind, 1)
+        self.state["next_id"][kind] = nid + 1
+        return nid
+
+    def find(self, kind, oid):
+        for item in self.table(kind):
+            if item["id"] == oid:
+                return item
+        raise ApiError(404, {"message": "NotFound", "description": "%s with ID %s does not exist" % (kind, oid)})
+
+    # ---- tags
+
+    def tag_ids(self):
+        return {t["id"] for t in self.table("tag")}
+
+    def tag_add(self, body, oid=None):
+        self.validator.check(body, "TagResource")
+        label = (body.get("label") or "")
+        if not label.strip():
+            raise validation_error([failure("Label", "'Label' must not be empty.", value=label, code="NotEmptyValidator")])
+        if not re.match(r"^[a-z0-9-]+$", label.lower()):
+            raise validation_error([failure("Label", "Allowed characters a-z, 0-9 and -", value=label, code="RegularExpressionValidator")])
+        label = label.lower()
+        with self.lock:
+            if oid is None:
+                for tag in self.table("tag"):
+                    if tag["label"] == label:
+                        return 201, dict(tag)  # TagService.Add returns the existing tag
+                tag = {"id": self.new_id("tag"), "label": label}
+                self.table("tag").append(tag)
+                self.save()
+                return 201, dict(tag)
+            tag = self.find("tag", oid)
+            tag["label"] = label
+            self.save()
+            return 202, dict(tag)
+
+    def tag_in_use(self, oid):
+        for kind in list(PROVIDERS) + ["rootfolder"]:
+            for item in self.state.get(kind, []):
+                if oid in (item.get("tags") or item.get("defaultTags") or []):
+                    return True
+        return False
+
+    # ---- providers
+
+    def template(self, kind, implementation):
+        for tpl in self.templates[kind]:
+            if tpl["implementation"] == implementation:
+                return tpl
+        return None
+
+    def schema_list(self, kind):
+        out = []
+        props = self.validator.properties(PROVIDERS[kind])
+        for tpl in self.templates[kind]:
+            item = {k: copy.deepcopy(v) for k, v in tpl.items() if k in props}
+            item.setdefault("presets", [])
+            out.append(item)
+        return out
+
+    @staticmethod
+    def field_kind(field):
+        value = field.get("value")
+        ftype = field.get("type")
+        if ftype == "checkbox" or isinstance(value, bool):
+            return "bool"
+        if isinstance(value, list) or ftype in ("tag", "select") and field.get("selectOptionsProviderAction") == "list":
+            return "list"
+        if ftype in ("number",) or isinstance(value, int) or (ftype == "select" and not isinstance(value, str)):
+            return "float" if field.get("isFloat") else "int"
+        return "str"
+
+    def coerce(self, field, value):
+        kind = self.field_kind(field)
+        name = field["name"]
+        try:
+            if kind == "bool":
+                if isinstance(value, str):
+                    return value.lower() == "true"
+                return bool(value)
+            if kind == "int":
+                if value is None or value == "":
+                    return 0
+                return int(value)
+            if kind == "float":
+                return 0.0 if value is None or value == "" else float(value)
+            if kind == "list":
+                if value is None:
+                    return []
+                if isinstance(value, str):
+                    return [int(v) for v in value.split(",") if v.strip()]
+                return [int(v) for v in value]
+        except (TypeError, ValueError):
+            raise validation_error([failure(name[:1].upper() + name[1:], "'%s' is not a valid value for %s" % (value, name),
+                                            value=value, code="SchemaValidator")])
+        if value is None:
+            return None
+        return value if isinstance(value, str) else str(value)
+
+    def render(self, kind, rec):
+        tpl = self.template(kind, rec["implementation"])
+        props = self.validator.properties(PROVIDERS[kind])
+        out = {}
+        for key, value in tpl.items():
+            if key in ("fields", "presets", "message") or key not in props:
+                continue
+            out[key] = copy.deepcopy(value)
+        for key, value in rec.items():
+            if key != "settings" and not key.startswith("_"):
+                out[key] = copy.deepcopy(value)
+        fields = []
+        for field in tpl["fields"]:
+            item = copy.deepcopy(field)
+            value = rec["settings"].get(field["name"])
+            if value is None:
+                item.pop("value", None)
+            elif field.get("privacy") in ("password", "apiKey") and value != "":
+                item["value"] = MASK  # commit 570be882: secrets never leave the API
+            else:
+                item["value"] = copy.deepcopy(value)
+            fields.append(item)
+        out["fields"] = fields
+        if out.get("name") is None:
+            out.pop("name", None)
+        return out
+
+    def read_provider(self, kind, body, existing):
+        """ProviderResource.ToModel + SchemaBuilder.ReadFromSchema: a fresh settings object."""
+        schema_name = PROVIDERS[kind]
+        self.validator.check(body, schema_name)
+        failures = []
+        name = body.get("name")
+        implementation = body.get("implementation")
+        if not implementation:
+            raise validation_error([failure("Implementation", "'Implementation' must not be empty.", value=implementation or "",
+                                            code="NotEmptyValidator")])
+        tpl = self.template(kind, implementation)
+        if tpl is None:
+            valid = ", ".join(t["implementation"] for t in self.templates[kind])
+            raise validation_error([failure("Implementation", "Unknown implementation '%s'. Valid: %s" % (implementation, valid),
+                                            value=implementation, code="PredicateValidator")])
+        rec = {}
+        props = self.validator.properties(schema_name)
+        for key, value in tpl.items():
+            if key in ("fields", "presets", "message", "id", "implementationName", "infoLink", "name", "implementation",
+                       "configContract", "tags") or key not in props:
+                continue
+            if key in READONLY or key.startswith("supports"):
+                rec[key] = copy.deepcopy(value)  # decided by the implementation, not by the client
+            elif key in body and body[key] is not None:
+                rec[key] = body[key]
+            else:
+                rec[key] = self.validator.default(props[key])
+        rec["name"] = name
+        rec["implementation"] = implementation
+        rec["configContract"] = body.get("configContract")
+        rec["tags"] = sorted(set(body.get("tags") or []))
+        if existing is not None:
+            rec["id"] = existing["id"]
+        incoming = {}
+        for field in body.get("fields") or []:
+            if isinstance(field, dict) and field.get("name"):
+                incoming[field["name"]] = field.get("value")
+        settings = {}
+        for field in tpl["fields"]:
+            fname = field["name"]
+            if fname in incoming:
+                value = incoming[fname]
+                if value == MASK and existing is not None and existing["implementation"] == implementation:
+                    settings[fname] = existing["settings"].get(fname)
+                    continue
+                settings[fname] = self.coerce(field, value)
+            else:
+                settings[fname] = copy.deepcopy(field.get("value"))  # constructor default
+        rec["settings"] = settings
+        if not name or not str(name).strip():
+            failures.append(failure("Name", "'Name' must not be empty.", value=name or "", code="NotEmptyValidator"))
+        else:
+            for other in self.table(kind):
+                if other["name"].lower() == str(name).lower() and (existing is None or other["id"] != existing["id"]):
+                    failures.append(failure("Name", "Should be unique", value=name, code="PredicateValidator",
+                                            placeholders={"PropertyName": "Name", "PropertyValue": name}))
+        if not rec["configContract"]:
+            failures.append(failure("ConfigContract", "'Config Contract' must not be empty.", value="", code="NotEmptyValidator"))
+        if body.get("fields") is None and existing is None:
+            failures.append(failure("Fields", "'Fields' must not be empty.", code="NotNullValidator"))
+        unknown = [t for t in rec["tags"] if t not in self.tag_ids()]
+        if unknown:
+            failures.append(failure("Tags", "Tag(s) %s do not exist" % unknown, code="PredicateValidator"))
+        failures.extend(self.settings_validators(kind, rec))
+        if failures:
+            raise validation_error(failures)
+        return rec
+
+    def settings_validators(self, kind, rec):
+        s = rec["settings"]
+        out = []
+        if kind in ("downloadclient", "indexer") and "priority" in rec and not 1 <= int(rec["priority"] or 0) <= 50:
+            out.append(failure("Priority", "'Priority' must be between 1 and 50. You entered %s." % rec["priority"],
+                               value=rec["priority"], code="InclusiveBetweenValidator"))
+        if "host" in s and kind == "downloadclient":
+            host = s.get("host") or ""
+            if not re.match(r"^[A-Za-z0-9._:\[\]-]+$", host):
+                out.append(failure("Host", "Invalid Host", value=host, code="PredicateValidator"))
+        if "port" in s and kind == "downloadclient" and not 1 <= int(s.get("port") or 0) <= 65535:
+            out.append(failure("Port", "'Port' must be between 1 and 65535. You entered %s." % s.get("port"),
+                               value=s.get("port"), code="InclusiveBetweenValidator"))
+        for key in ("tvCategory", "movieCategory", "musicCategory", "category"):
+            if kind == "downloadclient" and s.get(key) and not re.match(r"^([^\\\/](\/?[^\\\/])*)?$", s[key]):
+                out.append(failure(key[:1].upper() + key[1:], "Allowed characters a-zA-Z0-9 and -", value=s[key],
+                                   code="RegularExpressionValidator"))
+        if kind == "applications":
+            for key in ("baseUrl", "prowlarrUrl"):
+                value = s.get(key) or ""
+                if not re.match(r"^https?://[^/\s]+", value):
+                    out.append(failure(key[:1].upper() + key[1:], "Invalid Url", value=value, code="PredicateValidator"))
+            if not s.get("apiKey"):
+                out.append(failure("ApiKey", "'Api Key' must not be empty.", value="", code="NotEmptyValidator"))
+        if kind == "indexerproxy" and rec["implementation"] == "FlareSolverr":
+            if not s.get("host"):
+                out.append(failure("Host", "'Host' must not be empty.", value="", code="NotEmptyValidator"))
+            timeout = s.get("requestTimeout")
+            if timeout is not None and not 1 <= int(timeout) <= 180:
+                out.append(failure("RequestTimeout", "'Request Timeout' must be between 1 and 180. You entered %s." % timeout,
+                                   value=timeout, code="InclusiveBetweenValidator"))
+        if kind == "indexer" and rec["implementation"] in ("Newznab", "Torznab"):
+            if not re.match(r"^https?://[^/\s]+", s.get("baseUrl") or ""):
+                out.append(failure("BaseUrl", "Invalid Url", value=s.get("baseUrl") or "", code="PredicateValidator"))
+        return out
+
+    def enabled(self, kind, rec):
+        if kind == "applications":
+            return rec.get("syncLevel") != "disabled"
+        if kind == "notification":
+            return any(v for k, v in rec.items() if k.startswith("on") and isinstance(v, bool))
+        if kind == "indexer" and self.app != "prowlarr":
+            return rec.get("enableRss") or rec.get("enableAutomaticSearch") or rec.get("enableInteractiveSearch")
+        return bool(rec.get("enable", True))
+
+    def run_test(self, kind, rec, include_warnings):
+        failures = ProviderTests(self).test(kind, rec)
+        errors = [f for f in failures if not f.get("isWarning")]
+        if include_warnings and failures:
+            raise validation_error(failures)
+        if errors:
+            raise validation_error(errors)
+
+    def provider_create(self, kind, body, force_save):
+        rec = self.read_provider(kind, body, None)
+        if self.enabled(kind, rec):
+            self.run_test(kind, rec, not force_save)
+        with self.lock:
+            for other in self.table(kind):
+                if other["name"].lower() == rec["name"].lower():
+                    raise validation_error([failure("Name", "Should be unique", value=rec["name"], code="PredicateValidator",
+                                                    placeholders={"PropertyName": "Name", "PropertyValue": rec["name"]})])
+            rec["id"] = self.new_id(kind)
+            self.table(kind).append(rec)
+            self.save()
+            out = self.render(kind, rec)
+        self.after_change(kind, "added", rec)
+        return 201, out
+
+    def provider_update(self, kind, oid, body, force_save):
+        existing = self.find(kind, oid)
+        rec = self.read_provider(kind, body, existing)
+        changed = json.dumps(rec, sort_keys=True) != json.dumps(existing, sort_keys=True)
+        if self.app == "prowlarr":
+            # Prowlarr.Api.V1 ProviderControllerBase: no change detection, every enabled PUT is tested
+            if self.enabled(kind, rec) and not force_save:
+                self.run_test(kind, rec, True)
+            changed = True
+        elif changed and self.enabled(kind, rec) and not force_save:
+            self.run_test(kind, rec, True)
+        with self.lock:
+            if changed:
+                table = self.table(kind)
+                table[table.index(self.find(kind, oid))] = rec
+                self.save()
+            out = self.render(kind, rec)
+        if changed:
+            self.after_change(kind, "updated", rec)
+        return 202, out
+
+    def provider_delete(self, kind, oid):
+        with self.lock:
+            rec = self.find(kind, oid)
+            self.table(kind).remove(rec)
+            if kind == "applications":
+                self.state["appindexermap"].pop(str(oid), None)
+            self.save()
+        self.after_change(kind, "deleted", rec)
+        return 200, {}
+
+    def provider_test(self, kind, body, force_test):
+        existing = None
+        if isinstance(body, dict) and body.get("id"):
+            existing = next((i for i in self.table(kind) if i["id"] == body["id"]), None)
+        self.validator.check(body, PROVIDERS[kind])
+        tpl = self.template(kind, body.get("implementation"))
+        if tpl is None:
+            valid = ", ".join(t["implementation"] for t in self.templates[kind])
+            raise validation_error([failure("Implementation", "Unknown implementation '%s'. Valid: %s"
+                                            % (body.get("implementation"), valid), value=body.get("implementation"))])
+        # /test skips the POST-only validators (name, fields)
+        body = dict(body)
+        body.setdefault("name", "test")
+        body.setdefault("configContract", tpl.get("configContract"))
+        saved_table = self.state.get(kind, [])
+        self.state[kind] = [i for i in saved_table if existing is None or i["id"] != existing["id"]]
+        try:
+            rec = self.read_provider(kind, dict(body, name=body.get("name") or "test", id=0), existing)
+        except ApiError as err:
+            errs = [f for f in (err.body or []) if f.get("propertyName") not in ("Name",)]
+            if errs:
+                raise validation_error(errs)
+            rec = None
+        finally:
+            self.state[kind] = saved_table
+        if rec is not None:
+            self.run_test(kind, rec, not force_test)
+        return 200, {}
+
+    # ---- events (Prowlarr)
+
+    def after_change(self, kind, event, rec):
+        if self.app != "prowlarr":
+            return
+        if kind == "applications" and event == "added" and rec.get("syncLevel") != "disabled":
+            self.background(lambda: self.sync_app(rec["id"], event))
+        elif kind == "indexer":
+            self.background(lambda: self.sync_all(event))
+
+    def background(self, func):
+        def run():
+            try:
+                func()
+            except Exception as err:  # pylint: disable=broad-except
+                log("background sync failed: %s" % err)
+        threading.Thread(target=run, daemon=True).start()
+
+    # ---- Prowlarr ApplicationIndexerSync
+
+    def sync_all(self, reason="command"):
+        messages = []
+        for app in list(self.table("applications")):
+            if app.get("syncLevel") == "disabled":
+                continue
+            if reason in ("updated", "deleted") and app.get("syncLevel") != "fullSync":
+                continue
+            try:
+                self.sync_app(app["id"], reason)
+            except (OSError, ValueError, ApiError) as err:
+                messages.append("%s: %s" % (app["name"], err))
+                log("sync to %s failed: %s" % (app["name"], err))
+        return messages
+
+    def wanted_indexers(self, app):
+        out = []
+        for idx in self.table("indexer"):
+            if not idx.get("enable"):
+                continue
+            if app.get("tags") and not set(app["tags"]) & set(idx.get("tags") or []):
+                continue
+            out.append(idx)
+        return out
+
+    def remote_indexer(self, app, idx, template):
+        s = app["settings"]
+        prowlarr_url = (s.get("prowlarrUrl") or "").rstrip("/")
+        profile = next((p for p in self.table("appprofile") if p["id"] == idx.get("appProfileId")), self.table("appprofile")[0])
+        torrent = idx.get("protocol") == "torrent"
+        caps = idx.get("_caps") or ALL_CATEGORIES
+        cats = [c for c in s.get("syncCategories") or [] if c in caps]
+        anime = [c for c in s.get("animeSyncCategories") or [] if c in caps]
+        values = {"baseUrl": "%s/%s/" % (prowlarr_url, idx["id"]), "apiPath": "/api", "apiKey": self.api_key,
+                  "categories": cats, "animeCategories": anime, "minimumSeeders": profile.get("minimumSeeders", 1)}
+        fields = []
+        for field in template["fields"]:
+            if field["name"] in values:
+                fields.append({"name": field["name"], "value": values[field["name"]]})
+            elif "value" in field:
+                fields.append({"name": field["name"], "value": field["value"]})
+        return {
+            "name": "%s (Prowlarr)" % idx["name"],
+            "implementation": template["implementation"], "configContract": template["configContract"],
+            "enableRss": profile["enableRss"], "enableAutomaticSearch": profile["enableAutomaticSearch"],
+            "enableInteractiveSearch": profile["enableInteractiveSearch"], "priority": idx.get("priority", 25),
+            "protocol": "torrent" if torrent else "usenet", "fields": fields, "tags": [],
+        }
+
+    def sync_app(self, app_id, reason="command"):
+        with self.sync_lock:
+            app = next((a for a in self.table("applications") if a["id"] == app_id), None)
+            if app is None:
+                return
+            s = app["settings"]
+            api = APP_API.get(app["implementation"])
+            if api is None:
+                raise ValueError("sync to %s is not implemented by the stand-in" % app["implementation"])
+            root = (s.get("baseUrl") or "").rstrip("/") + "/api/" + api
+            headers = {"X-Api-Key": s.get("apiKey") or "", "Content-Type": "application/json"}
+            status, _h, text = http_call("GET", root + "/indexer/schema", headers)
+            if status != 200:
+                raise ValueError("GET %s/indexer/schema answered %s" % (root, status))
+            schema = {t["implementation"]: t for t in json.loads(text)}
+            status, _h, text = http_call("GET", root + "/indexer", headers)
+            if status != 200:
+                raise ValueError("GET %s/indexer answered %s" % (root, status))
+            remote = json.loads(text)
+            prefix = (s.get("prowlarrUrl") or "").rstrip("/") + "/"
+            mapping = {}
+            for item in remote:
+                url = next((f.get("value") for f in item.get("fields", []) if f["name"] == "baseUrl"), "") or ""
+                match = re.match(re.escape(prefix) + r"(\d+)/?$", url)
+                if match:
+                    mapping[int(match.group(1))] = item
+            stored = self.state["appindexermap"].setdefault(str(app_id), {})
+            for pid, rid in list(stored.items()):
+                item = next((r for r in remote if r["id"] == rid), None)
+                if item is not None and int(pid) not in mapping:
+                    mapping[int(pid)] = item
+            wanted = {i["id"]: i for i in self.wanted_indexers(app)}
+            new_map = {}
+            for pid, idx in wanted.items():
+                tpl = schema.get("Torznab" if idx.get("protocol") == "torrent" else "Newznab")
+                if tpl is None:
+                    continue
+                body = self.remote_indexer(app, idx, tpl)
+                if not [f for f in body["fields"] if f["name"] == "categories" and f["value"]]:
+                    continue  # no category in common: Prowlarr does not sync it
+                if pid in mapping:
+                    current = mapping[pid]
+                    new_map[str(pid)] = current["id"]
+                    if app.get("syncLevel") == "fullSync" and self.differs(current, body):
+                        body["id"] = current["id"]
+                        merged = self.merge_remote(current, body)
+                        status, _h, text = http_call("PUT", "%s/indexer/%s?forceSave=true" % (root, current["id"]),
+                                                     headers, json.dumps(merged).encode())
+                        if status >= 300:
+                            raise ValueError("PUT indexer answered %s: %s" % (status, text[:300]))
+                else:
+                    status, _h, text = http_call("POST", root + "/indexer?forceSave=true", headers, json.dumps(body).encode())
+                    if status >= 300:
+                        raise ValueError("POST indexer answered %s: %s" % (status, text[:300]))
+                    new_map[str(pid)] = json.loads(text)["id"]
+            if app.get("syncLevel") == "fullSync":
+                for pid, item in mapping.items():
+                    if pid not in wanted:
+                        http_call("DELETE", "%s/indexer/%s" % (root, item["id"]), headers)
+            else:
+                for pid, item in mapping.items():
+                    new_map.setdefault(str(pid), item["id"])
+            with self.lock:
+                self.state["appindexermap"][str(app_id)] = new_map
+                self.save()
+            log("synced %d indexer(s) to %s (%s)" % (len(new_map), app["name"], reason))
+
+    @staticmethod
+    def differs(current, body):
+        cur = {f["name"]: f.get("value") for f in current.get("fields", [])}
+        for field in body["fields"]:
+            if field["name"] == "apiKey":
+                continue  # masked by the app; Prowlarr compares the stored definition, the stand-in cannot
+            if cur.get(field["name"]) != field["value"]:
+                return True
+        for key in ("name", "enableRss", "enableAutomaticSearch", "enableInteractiveSearch", "priority"):
+            if current.get(key) != body.get(key):
+                return True
+        return False
+
+    @staticmethod
+    def merge_remote(current, body):
+        out = dict(current)
+        out.update({k: v for k, v in body.items() if k != "fields"})
+        values = {f["name"]: f["value"] for f in body["fields"]}
+        out["fields"] = [{"name": f["name"], "value": values.get(f["name"], f.get("value"))} for f in current.get("fields", [])]
+        return out
+
+    # ---- commands
+
+    def command(self, body):
+        # CommandController reads the body into the named command's own class (extra keys such as forceSync),
+        # not into CommandResource, so only the shape is checked here.
+        if not isinstance(body, dict):
+            raise validation_error([failure("$", "The JSON value could not be converted to a command.", code="SchemaValidator")])
+        name = body.get("name")
+        if not name:
+            raise validation_error([failure("Name", "'Name' must not be empty.", value="", code="NotEmptyValidator")])
+        known = {"ApplicationIndexerSync": "Application Indexer Sync", "RescanSeries": "Rescan Series",
+                 "RescanMovie": "Rescan Movie", "RescanArtist": "Rescan Artist", "RefreshSeries": "Refresh Series",
+                 "RefreshMovie": "Refresh Movie", "RefreshArtist": "Refresh Artist", "RssSync": "Rss Sync",
+                 "DownloadedEpisodesScan": "Downloaded Episodes Scan", "CheckHealth": "Check Health",
+                 "RefreshMonitoredDownloads": "Refresh Monitored Downloads", "Backup": "Backup"}
+        if name not in known or (name == "ApplicationIndexerSync" and self.app != "prowlarr"):
+            raise ApiError(400, {"message": "Unknown command type %s" % name, "content": None})
+        with self.lock:
+            cmd = {"id": self.new_id("command"), "name": name, "commandName": known[name],
+                   "body": dict({k: v for k, v in body.items() if k != "name"}, name=name, sendUpdatesToClient=False,
+                                updateScheduledTask=True, completionMessage="Completed", requiresDiskAccess=False,
+                                isExclusive=False, trigger="manual", suppressMessages=False),
+                   "priority": "normal", "status": "queued", "queued": now_iso(), "trigger": "manual",
+                   "stateChangeTime": now_iso(), "sendUpdatesToClient": False, "updateScheduledTask": True}
+            self.state["commands"] = (self.state["commands"] + [cmd])[-50:]
+            self.save()
+        threading.Thread(target=self.run_command, args=(cmd["id"],), daemon=True).start()
+        return 201, dict(cmd)
+
+    def run_command(self, cid):
+        time.sleep(0.2)
+        with self.lock:
+            cmd = next(c for c in self.state["commands"] if c["id"] == cid)
+            cmd["status"] = "started"
+            cmd["started"] = cmd["stateChangeTime"] = now_iso()
+            self.save()
+        messages = []
+        if cmd["name"] == "ApplicationIndexerSync":
+            messages = self.sync_all("command")
+        time.sleep(0.2)
+        with self.lock:
+            cmd["ended"] = cmd["stateChangeTime"] = now_iso()
+            if messages:
+                cmd["status"] = "failed"
+                cmd["result"] = "unsuccessful"
+                cmd["exception"] = "; ".join(messages)
+                cmd["message"] = "Failed"
+            else:
+                cmd["status"] = "completed"
+                cmd["result"] = "successful"
+                cmd["message"] = "Completed"
+            cmd["duration"] = "00:00:00.4000000"
+            self.save()
+
+    # ---- config
+
+    def config_get(self, section):
+        with self.lock:
+            out = dict(self.state["config"][section])
+        out["id"] = 1
+        if section == "host":
+            out["apiKey"] = self.api_key  # the key given at start wins, like *__AUTH__APIKEY
+        return out
+
+    def config_put(self, section, body):
+        schema_name = CONFIG_SCHEMA[section]
+        self.validator.check(body, schema_name)
+        props = self.validator.properties(schema_name)
+        with self.lock:
+            current = self.state["config"][section]
+            for key, schema in props.items():
+                if key == "id":
+                    continue
+                # ConfigController.SaveConfig: every public property of the resource; only nulls are skipped.
+                value = body.get(key, self.validator.default(schema))
+                if value is None:
+                    continue
+                current[key] = value
+            self.save()
+        out = self.config_get(section)
+        out["id"] = body.get("id", 1) if isinstance(body.get("id"), int) else 1
+        return 202, out
+
+    # ---- root folders, remote path mappings
+
+    def rootfolder_render(self, rec):
+        out = dict(rec)
+        path = rec["path"]
+        accessible = os.path.isdir(path)
+        out["accessible"] = accessible
+        if accessible:
+            st = os.statvfs(path)
+            out["freeSpace"] = st.f_bavail * st.f_frsize
+            if self.app == "lidarr":
+                out["totalSpace"] = st.f_blocks * st.f_frsize
+        if self.app != "lidarr":
+            out["unmappedFolders"] = []
+        return out
+
+    def rootfolder_write(self, body, oid=None):
+        self.validator.check(body, "RootFolderResource")
+        path = body.get("path") or ""
+        failures = []
+        if not path:
+            failures.append(failure("Path", "'Path' must not be empty.", value="", code="NotEmptyValidator"))
+        elif not path.startswith("/"):
+            failures.append(failure("Path", "Invalid Path: '%s'" % path, value=path, code="PathValidator"))
+        else:
+            norm = path.rstrip("/") or "/"
+            for other in self.table("rootfolder"):
+                if other["path"].rstrip("/") == norm and other["id"] != oid:
+                    failures.append(failure("Path", "Path '%s' is already configured as a root folder" % path, value=path,
+                                            code="RootFolderValidator"))
+            if not os.path.isdir(path):
+                failures.append(failure("Path", "Path '%s' does not exist" % path, value=path, code="PathExistsValidator"))
+            elif not os.access(path, os.W_OK):
+                failures.append(failure("Path", "Folder '%s' is not writable by user '%s'" % (path, os.environ.get("USER", "root")),
+                                        value=path, code="FolderWritableValidator"))
+        if self.app == "lidarr":
+            if not body.get("name"):
+                failures.append(failure("Name", "'Name' must not be empty.", value="", code="NotEmptyValidator"))
+        if failures:
+            raise validation_error(failures)
+        rec = {"path": path}
+        if self.app == "lidarr":
+            for key in ("name", "defaultMetadataProfileId", "defaultQualityProfileId", "defaultMonitorOption",
+                        "defaultNewItemMonitorOption", "defaultTags"):
+                schema = self.validator.properties("RootFolderResource")[key]
+                rec[key] = body.get(key, self.validator.default(schema))
+        with self.lock:
+            if oid is None:
+                rec["id"] = self.new_id("rootfolder")
+                self.table("rootfolder").append(rec)
+                status = 201
+            else:
+                existing = self.find("rootfolder", oid)
+                rec["id"] = oid
+                existing.clear()
+                existing.update(rec)
+                status = 202
+            self.save()
+        return status, self.rootfolder_render(rec)
+
+    def rpm_write(self, body, oid=None):
+        self.validator.check(body, "RemotePathMappingResource")
+        host = body.get("host") or ""
+        remote = body.get("remotePath") or ""
+        local = body.get("localPath") or ""
+        failures = []
+        if not host:
+            failures.append(failure("Host", "'Host' must not be empty.", value="", code="NotEmptyValidator"))
+        if not remote:
+            failures.append(failure("RemotePath", "'Remote Path' must not be empty.", value="", code="NotEmptyValidator"))
+        if not local or not os.path.isdir(local):
+            failures.append(failure("LocalPath", "Path '%s' does not exist" % local, value=local, code="PathExistsValidator"))
+        if failures:
+            raise validation_error(failures)
+        # RemotePathMappingService: paths are stored with a trailing separator
+        remote = remote if remote.endswith(("/", "\\")) else remote + "/"
+        local = local if local.endswith("/") else local + "/"
+        for other in self.table("remotepathmapping"):
+            if other["host"].lower() == host.lower() and other["remotePath"] == remote and other["id"] != oid:
+                raise ApiError(500, {"message": "RemotePath already configured.", "description": "System.InvalidOperationException"})
+        rec = {"host": host, "remotePath": remote, "localPath": local}
+        with self.lock:
+            if oid is None:
+                rec["id"] = self.new_id("remotepathmapping")
+                self.table("remotepathmapping").append(rec)
+                status = 201
+            else:
+                existing = self.find("remotepathmapping", oid)
+                rec["id"] = oid
+                existing.clear()
+                existing.update(rec)
+                status = 202
+            self.save()
+        return status, dict(rec)
+
+    def appprofile_write(self, body, oid=None):
+        self.validator.check(body, "AppProfileResource")
+        if not body.get("name"):
+            raise validation_error([failure("Name", "'Name' must not be empty.", value="", code="NotEmptyValidator")])
+        props = self.validator.properties("AppProfileResource")
+        rec = {k: body.get(k, self.validator.default(v)) for k, v in props.items() if k != "id"}
+        with self.lock:
+            if oid is None:
+                rec["id"] = self.new_id("appprofile")
+                self.table("appprofile").append(rec)
+                status = 201
+            else:
+                existing = self.find("appprofile", oid)
+                rec["id"] = oid
+                existing.clear()
+                existing.update(rec)
+                status = 202
+            self.save()
+        return status, dict(rec)
+
+    def status(self):
+        return {
+            "appName": self.meta["appName"], "instanceName": self.meta["appName"], "version": self.meta["version"],
+            "buildTime": "2025-01-01T00:00:00Z", "isDebug": False, "isProduction": True, "isAdmin": False,
+            "isUserInteractive": False, "startupPath": "/opt/arr-standin", "appData": os.path.dirname(self.state_file),
+            "osName": "debian", "osVersion": "12", "isNetCore": True, "isLinux": True, "isOsx": False, "isWindows": False,
+            "isDocker": False, "mode": "console", "branch": "main", "authentication": "none", "databaseType": "sqLite",
+            "databaseVersion": "3.40.1", "migrationVersion": 1, "urlBase": "", "runtimeVersion": "8.0.0",
+            "runtimeName": ".NET", "startTime": self.started, "packageUpdateMechanism": "builtIn",
+            "packageAuthor": "homelab.mediastack stand-in",
+        }
+
+
+# --------------------------------------------------------------------------- connection tests
+
+class ProviderTests:
+    """The tests the apps run against the programs they are configured to reach."""
+
+    def __init__(self, arr):
+        self.arr = arr
+
+    def test(self, kind, rec):
+        impl = rec["implementation"]
+        func = getattr(self, "%s_%s" % (kind, impl.lower()), None)
+        if func is None:
+            return []
+        return func(rec)
+
+    # qBittorrent WebUI API v2 (QBittorrentProxyV2)
+    def downloadclient_qbittorrent(self, rec):
+        s = rec["settings"]
+        root = base_url(s, 8080)
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        headers = {"Referer": root}
+        if s.get("apiKey"):
+            headers["Authorization"] = "Bearer " + s["apiKey"]
+        try:
+            if s.get("username") and s.get("password"):
+                form = urllib.parse.urlencode({"username": s["username"], "password": s["password"]}).encode()
+                status, _h, text = http_call("POST", root + "/api/v2/auth/login",
+                                             dict(headers, **{"Content-Type": "application/x-www-form-urlencoded"}),
+                                             form, opener=opener)
+                if status in (401, 403) or text.strip() == "Fails.":
+                    return [failure("Username", "Authentication failure", placeholders={},
+                                    detailed="Please verify your username and password.")]
+                if status != 200:
+                    return [failure("Host", "Unable to connect to qBittorrent", placeholders={},
+                                    detailed="Login answered HTTP %s" % status)]
+            status, _h, text = http_call("GET", root + "/api/v2/app/webapiVersion", headers, opener=opener)
+            if status == 403:
+                return [failure("Username", "Authentication failure", placeholders={},
+                                detailed="Please verify your username and password.")]
+            if status != 200:
+                return [failure("Host", "Unable to connect to qBittorrent", placeholders={}, detailed="HTTP %s" % status)]
+            version = tuple(int(p) for p in re.findall(r"\d+", text)[:2] or [0])
+            if version < (1, 5):
+                return [failure("", "Old qBittorrent version, minimum API version 1.5", placeholders={})]
+            status, _h, text = http_call("GET", root + "/api/v2/app/preferences", headers, opener=opener)
+            prefs = json.loads(text) if status == 200 else {}
+            if (prefs.get("max_ratio_enabled") or (prefs.get("max_seeding_time_enabled"))) and prefs.get("max_ratio_act") in (0, 3):
+                return [failure("", "qBittorrent is configured to remove torrents when they reach their Share Ratio Limit",
+                                placeholders={}, detailed="The app will be unable to perform Completed Download Handling as configured.")]
+            cat_key = next((k for k in ("tvCategory", "movieCategory", "musicCategory", "category") if k in s), None)
+            category = s.get(cat_key) if cat_key else None
+            if not category:
+                return [failure(cat_key[:1].upper() + cat_key[1:] if cat_key else "Category",
+                                "Category is recommended", warning=True, placeholders={},
+                                detailed="Adding a category specific to the app avoids conflicts with unrelated downloads.")]
+            status, _h, text = http_call("GET", root + "/api/v2/torrents/categories", headers, opener=opener)
+            cats = json.loads(text) if status == 200 and text.strip() else {}
+            if category not in cats:
+                form = urllib.parse.urlencode({"category": category}).encode()
+                status, _h, text = http_call("POST", root + "/api/v2/torrents/createCategory",
+                                             dict(headers, **{"Content-Type": "application/x-www-form-urlencoded"}),
+                                             form, opener=opener)
+                if status != 200:
+                    return [failure(cat_key[:1].upper() + cat_key[1:], "Configuration of label failed", placeholders={},
+                                    detailed="The app was unable to add the label to qBittorrent: HTTP %s %s" % (status, text[:200]))]
+        except (OSError, ValueError) as err:
+            return [unreachable("Host", "qBittorrent", err)]
+        return []
+
+    # NZBGet JSON-RPC (NzbgetProxy)
+    def downloadclient_nzbget(self, rec):
+        s = rec["settings"]
+        url = base_url(s, 6789) + "/jsonrpc"
+        cred = base64.b64encode(("%s:%s" % (s.get("username") or "", s.get("password") or "")).encode()).decode()
+        headers = {"Authorization": "Basic " + cred, "Content-Type": "application/json"}
+
+        def rpc(method):
+            status, _h, text = http_call("POST", url, headers, json.dumps({"method": method, "params": [], "id": 1}).encode())
+            if status == 401:
+                raise PermissionError()
+            if status != 200:
+                raise ValueError("NZBGet answered HTTP %s" % status)
+            return json.loads(text).get("result")
+
+        try:
+            version = rpc("version")
+            if int(re.findall(r"\d+", str(version))[0]) < 12:
+                return [failure("", "Nzbget version too low, need 12.0 or higher", placeholders={})]
+            config = {c["Name"]: c["Value"] for c in rpc("config") or []}
+        except PermissionError:
+            return [failure("Username", "Authentication failed", placeholders={},
+                            detailed="Please verify your username and password.")]
+        except (OSError, ValueError) as err:
+            return [unreachable("Host", "NZBGet", err)]
+        cat_key = next((k for k in ("tvCategory", "movieCategory", "musicCategory", "category") if k in s), None)
+        category = s.get(cat_key) if cat_key else None
+        names = [v for k, v in config.items() if re.match(r"^Category\d+\.Name$", k)]
+        if category and category not in names:
+            return [failure(cat_key[:1].upper() + cat_key[1:], "Category does not exist", placeholders={},
+                            detailed="The category you entered doesn't exist in NZBGet. Go to NZBGet to create it.")]
+        if config.get("KeepHistory") == "0":
+            return [failure("", "KeepHistory is set to 0", placeholders={},
+                            detailed="NZBGet setting KeepHistory should be greater than 0")]
+        return []
+
+    # SABnzbd API (SabnzbdProxy)
+    def downloadclient_sabnzbd(self, rec):
+        s = rec["settings"]
+        query = {"mode": "version", "apikey": s.get("apiKey") or "", "output": "json"}
+        if s.get("username"):
+            query.update(ma_username=s["username"], ma_password=s.get("password") or "")
+        try:
+            status, _h, text = http_call("GET", base_url(s, 8080) + "/api?" + urllib.parse.urlencode(query))
+            data = json.loads(text) if status == 200 else {}
+            if "version" not in data:
+                query["mode"] = "get_config"
+                status, _h, text = http_call("GET", base_url(s, 8080) + "/api?" + urllib.parse.urlencode(query))
+        except (OSError, ValueError) as err:
+            return [unreachable("Host", "Sabnzbd", err)]
+        if status != 200 or "error" in text.lower() and "api key" in text.lower():
+            return [failure("APIKey", "API Key Incorrect", placeholders={})]
+        return []
+
+    # Prowlarr applications (SonarrV3Proxy.TestConnection and siblings)
+    def applications_test(self, rec):
+        s = rec["settings"]
+        app = rec["implementation"]
+        api = APP_API.get(app)
+        if api is None:
+            return []
+        root = (s.get("baseUrl") or "").rstrip("/") + "/api/" + api
+        headers = {"X-Api-Key": s.get("apiKey") or "", "Content-Type": "application/json"}
+        try:
+            status, hdrs, _t = http_call("GET", root + "/system/status", headers)
+            if status == 401:
+                return [failure("ApiKey", "API Key is invalid", placeholders={})]
+            if status in (303, 307):
+                return [failure("BaseUrl", "%s returned redirect and is invalid, check URL base" % app, placeholders={})]
+            if status == 404:
+                return [failure("BaseUrl", "%s URL is invalid, Prowlarr cannot connect to %s - are you missing a URL base?" % (app, app),
+                                placeholders={})]
+            if not hdrs or not hdrs.get("X-Application-Version"):
+                return [failure("BaseUrl", "Failed to fetch %s version" % app, placeholders={})]
+            synthetic = {
+                "name": "Test", "implementation": "Newznab", "configContract": "NewznabSettings",
+                "enableRss": True, "enableAutomaticSearch": True, "enableInteractiveSearch": True, "priority": 25,
+                "protocol": "usenet", "tags": [],
+                "fields": [{"name": "baseUrl", "value": (s.get("prowlarrUrl") or "").rstrip("/") + "/1/"},
+                           {"name": "apiPath", "value": "/api"}, {"name": "apiKey", "value": self.arr.api_key},
+                           {"name": "categories", "value": s.get("syncCategories") or []}],
+            }
+            status, _h, text = http_call("POST", root + "/indexer/test?forceTest=true", headers, json.dumps(synthetic).encode())
+        except (OSError, ValueError) as err:
+            return [failure("BaseUrl", "Unable to complete application test, cannot connect to %s" % app, placeholders={},
+                            detailed=str(getattr(err, "reason", err)))]
+        if status == 401:
+            return [failure("ApiKey", "API Key is invalid", placeholders={})]
+        if status == 400:
+            return [failure("ProwlarrUrl", "Prowlarr URL is invalid, %s cannot connect to Prowlarr" % app, placeholders={})]
+        if status == 404:
+            return [failure("BaseUrl", "%s URL is invalid, Prowlarr cannot connect to %s - are you missing a URL base?" % (app, app),
+                            placeholders={})]
+        if status >= 300:
+            return [failure("BaseUrl", "Unable to complete application test, %s answered HTTP %s" % (app, status), placeholders={})]
+        return []
+
+    applications_sonarr = applications_radarr = applications_lidarr = applications_test
+
+    # Newznab / Torznab indexers: fetch the caps document
+    def indexer_newznab(self, rec):
+        s = rec["settings"]
+        url = (s.get("baseUrl") or "").rstrip("/") + (s.get("apiPath") or "/api")
+        query = {"t": "caps"}
+        if s.get("apiKey"):
+            query["apikey"] = s["apiKey"]
+        try:
+            status, _h, text = http_call("GET", url + "?" + urllib.parse.urlencode(query))
+        except (OSError, ValueError) as err:
+            return [failure("", "Unable to connect to indexer, check the log above the ValidationFailure for more details",
+                            placeholders={}, detailed=str(getattr(err, "reason", err)))]
+        if status == 401 or "Invalid API Key" in text:
+            return [failure("ApiKey", "Invalid API Key", placeholders={})]
+        if status != 200 or "<caps" not in text:
+            return [failure("", "Unable to connect to indexer: HTTP %s" % status, placeholders={})]
+        if self.arr.app == "prowlarr":
+            rec["_caps"] = [int(c) for c in re.findall(r'<(?:category|subcat) id="(\d+)"', text)]
+        return []
+
+    indexer_torznab = indexer_newznab
+
+    # FlareSolverr: Prowlarr's test sends a request through the proxy to an internet URL; skipped by default
+    def indexerproxy_flaresolverr(self, rec):
+        if os.environ.get("ARR_STANDIN_FLARESOLVERR_TEST", "skip") != "connect":
+            return []
+        try:
+            status, _h, _t = http_call("GET", rec["settings"].get("host") or "")
+        except (OSError, ValueError) as err:
+            return [failure("Host", "Failed to test proxy: %s" % getattr(err, "reason", err), placeholders={})]
+        return [] if status < 500 else [failure("Host", "Failed to test proxy: HTTP %s" % status, placeholders={})]
+
+
+def caps_xml():
+    cats = "".join('<category id="%d" name="%s">%s</category>' % (top, name, "".join('<subcat id="%d" name="%d"/>' % (c, c) for c in subs))
+                   for top, name, subs in CAPS_CATEGORIES)
+    return ('<?xml version="1.0" encoding="UTF-8"?><caps><server title="arr-standin"/><limits default="100" max="100"/>'
+            '<searching><search available="yes" supportedParams="q"/><tv-search available="yes" supportedParams="q,season,ep"/>'
+            '<movie-search available="yes" supportedParams="q"/><music-search available="yes" supportedParams="q"/></searching>'
+            '<categories>%s</categories></caps>' % cats)
+
+
+# --------------------------------------------------------------------------- HTTP server
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "arr-standin"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    arr = None  # set by make_server
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_HEAD(self):
+        self.dispatch("HEAD")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def answer(self, status, body, content_type="application/json; charset=utf-8", method="GET"):
+        data = b""
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(status)
+        if data:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Application-Version", self.arr.meta["version"])
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(data)
+
+    def dispatch(self, method):
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        path = url.path.rstrip("/") or "/"
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            status, body, ctype = self.route(method, path, query, raw)
+        except ApiError as err:
+            status, body, ctype = err.status, err.body, "application/json; charset=utf-8"
+        except Exception as err:  # pylint: disable=broad-except
+            log("500 %s %s: %r" % (method, self.path, err))
+            status, body, ctype = 500, {"message": str(err), "description": repr(err)}, "application/json; charset=utf-8"
+        if not path.startswith("/__standin/requests"):
+            with self.arr.lock:
+                key = method
+                self.arr.counts[key] = self.arr.counts.get(key, 0) + 1
+            log("%s %s %s" % (method, url.path, status))
+        self.answer(status, body, ctype or "application/json; charset=utf-8", method)
+
+    def authorised(self, query):
+        # ApiKeyAuthenticationHandler.ParseApiKey: query apikey first, then X-Api-Key, then Bearer
+        key = query.get("apikey") or self.headers.get("X-Api-Key")
+        if not key:
+            auth = self.headers.get("Authorization") or ""
+            if auth.startswith("Bearer "):
+                key = auth[7:]
+        return key == self.arr.api_key
+
+    def body(self, raw):
+        try:
+            return json.loads(raw.decode() or "null")
+        except ValueError as err:
+            raise validation_error([failure("$", "The JSON value could not be converted: %s" % err, code="SchemaValidator")])
+
+    def route(self, method, path, query, raw):  # pylint: disable=too-many-return-statements,too-many-branches
+        arr = self.arr
+        j = "application/json; charset=utf-8"
+        if path == "/ping" and method in ("GET", "HEAD"):
+            return 200, {"status": "OK"}, j
+        if path == "/__standin/requests":
+            if method == "DELETE":
+                with arr.lock:
+                    arr.counts = {}
+                return 200, {}, j
+            with arr.lock:
+                counts = dict(arr.counts)
+            return 200, {"app": arr.app, "total": sum(counts.values()), "byMethod": counts}, j
+        match = re.match(r"^/__standin/newznab/[^/]+/api$", path)
+        if match is None and arr.app == "prowlarr":
+            match = re.match(r"^/\d+/api$", path)
+            if match and not self.authorised(query):
+                return 401, '<?xml version="1.0" encoding="UTF-8"?><error code="100" description="Invalid API Key" />', "application/xml"
+        if match:
+            if query.get("t") == "caps":
+                return 200, caps_xml(), "application/xml; charset=utf-8"
+            return 200, '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel></channel></rss>', "application/xml"
+        prefix = "/api/%s/" % arr.api
+        if not path.startswith(prefix) and path != prefix.rstrip("/"):
+            if path.startswith("/api/"):
+                if not self.authorised(query):
+                    return 401, None, None
+                return 404, {"message": "NotFound"}, j
+            return 404, None, None
+        if not self.authorised(query):
+            return 401, None, None  # HandleChallengeAsync: 401, empty body
+        parts = path[len(prefix):].split("/")
+        force = query.get("forceSave", "false").lower() == "true"
+        res = parts[0]
+
+        def oid(index=1):
+            try:
+                return int(parts[index])
+            except (IndexError, ValueError):
+                raise ApiError(404, {"message": "NotFound"})
+
+        if res == "system" and parts[1:] == ["status"] and method == "GET":
+            return 200, arr.status(), j
+        if res in PROWLARR_ONLY and arr.app != "prowlarr" or res in ARR_ONLY and arr.app == "prowlarr":
+            return 404, {"message": "NotFound"}, j
+        if res == "tag":
+            if len(parts) == 1:
+                if method == "GET":
+                    return 200, sorted([dict(t) for t in arr.table("tag")], key=lambda t: t["id"]), j
+                if method == "POST":
+                    return arr.tag_add(self.body(raw)) + (j,)
+            elif parts[1] == "detail":
+                return 200, [dict(t, delayProfileIds=[], importListIds=[], notificationIds=[], restrictionIds=[], indexerIds=[],
+                                  downloadClientIds=[], autoTagIds=[], seriesIds=[]) for t in arr.table("tag")], j
+            else:
+                tid = oid()
+                if method == "GET":
+                    return 200, dict(arr.find("tag", tid)), j
+                if method == "PUT":
+                    return arr.tag_add(self.body(raw), tid) + (j,)
+                if method == "DELETE":
+                    arr.find("tag", tid)
+                    if arr.tag_in_use(tid):
+                        label = arr.find("tag", tid)["label"]
+                        return 409, {"message": "'%s' cannot be deleted since it's still in use" % label, "content": None}, j
+                    with arr.lock:
+                        arr.table("tag").remove(arr.find("tag", tid))
+                        arr.save()
+                    return 200, {}, j
+        if res in PROVIDERS and res in arr.templates:
+            if len(parts) == 1:
+                if method == "GET":
+                    with arr.lock:
+                        items = [arr.render(res, r) for r in arr.table(res)]
+                    key = (lambda r: r.get("name", "").lower()) if res == "downloadclient" else (lambda r: r["id"])
+                    return 200, sorted(items, key=key), j
+                if method == "POST":
+                    return arr.provider_create(res, self.body(raw), force) + (j,)
+            elif parts[1] == "schema" and method == "GET":
+                return 200, arr.schema_list(res), j
+            elif parts[1] == "test" and method == "POST":
+                return arr.provider_test(res, self.body(raw), query.get("forceTest", "false").lower() == "true") + (j,)
+            elif parts[1] == "testall" and method == "POST":
+                results = []
+                for rec in list(arr.table(res)):
+                    fails = ProviderTests(arr).test(res, rec)
+                    results.append({"id": rec["id"], "isValid": not [f for f in fails if not f.get("isWarning")],
+                                    "validationFailures": fails})
+                return (200 if all(r["isValid"] for r in results) else 400), results, j
+            else:
+                pid = oid()
+                if method == "GET":
+                    with arr.lock:
+                        return 200, arr.render(res, arr.find(res, pid)), j
+                if method == "PUT":
+                    return arr.provider_update(res, pid, self.body(raw), force) + (j,)
+                if method == "DELETE":
+                    return arr.provider_delete(res, pid) + (j,)
+        if res == "config" and len(parts) >= 2 and parts[1] in CONFIG_SECTIONS[arr.app]:
+            if method == "GET" and len(parts) == 2:
+                return 200, arr.config_get(parts[1]), j
+            if method == "PUT":
+                return arr.config_put(parts[1], self.body(raw)) + (j,)
+        if res in ("rootfolder", "remotepathmapping", "appprofile"):
+            render = arr.rootfolder_render if res == "rootfolder" else dict
+            write = {"rootfolder": arr.rootfolder_write, "remotepathmapping": arr.rpm_write, "appprofile": arr.appprofile_write}[res]
+            if len(parts) == 1:
+                if method == "GET":
+                    with arr.lock:
+                        return 200, [render(r) for r in arr.table(res)], j
+                if method == "POST":
+                    return write(self.body(raw)) + (j,)
+            else:
+                rid = oid()
+                if method == "GET":
+                    return 200, render(arr.find(res, rid)), j
+                if method == "PUT" and (res != "rootfolder" or arr.app == "lidarr"):
+                    return write(self.body(raw), rid) + (j,)
+                if method == "DELETE":
+                    with arr.lock:
+                        arr.table(res).remove(arr.find(res, rid))
+                        arr.save()
+                    return 200, {}, j
+        if res == "qualityprofile" and method == "GET":
+            profiles = load_json("qualityprofile.json")
+            if len(parts) == 1:
+                return 200, profiles, j
+            return 200, next((p for p in profiles if p["id"] == oid()), None) or arr.find("qualityprofile", -1), j
+        if res == "command":
+            if len(parts) == 1:
+                if method == "GET":
+                    with arr.lock:
+                        return 200, [dict(c) for c in arr.state["commands"] if c["status"] in ("queued", "started")], j
+                if method == "POST":
+                    return arr.command(self.body(raw)) + (j,)
+            elif method == "GET":
+                cid = oid()
+                with arr.lock:
+                    cmd = next((c for c in arr.state["commands"] if c["id"] == cid), None)
+                    if cmd is None:
+                        raise ApiError(404, {"message": "NotFound"})
+                    return 200, dict(cmd), j
+        if res == "health" and method == "GET":
+            return 200, [], j
+        return 405 if len(parts) else 404, {"message": "NotFound"}, j
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(app, port, api_key, state_dir, bind="0.0.0.0", name=None):
+    arr = ArrApp(app, api_key, state_dir, port, name)
+    handler = type("BoundHandler", (Handler,), {"arr": arr})
+    server = Server((bind, port), handler)
+    arr.port = server.server_address[1]
+    return server, arr
+
+
+def main(argv=None):
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description="Sonarr/Radarr/Lidarr/Prowlarr API stand-in (test equipment)")
+    parser.add_argument("--app", default=env("ARR_STANDIN_APP"), choices=sorted(APPS))
+    parser.add_argument("--port", type=int, default=env("ARR_STANDIN_PORT"))
+    parser.add_argument("--api-key", default=env("ARR_STANDIN_API_KEY"))
+    parser.add_argument("--state-dir", default=env("ARR_STANDIN_STATE_DIR", "/var/lib/arr-standin"))
+    parser.add_argument("--bind", default=env("ARR_STANDIN_BIND", "0.0.0.0"))
+    parser.add_argument("--name", default=env("ARR_STANDIN_NAME"), help="instance name, names the state file (default: the app)")
+    args = parser.parse_args(argv)
+    if not args.app or not args.api_key:
+        parser.error("--app and --api-key are required")
+    port = args.port or APPS[args.app]["port"]
+    server, _arr = make_server(args.app, port, args.api_key, args.state_dir, args.bind, args.name)
+    log("%s stand-in on %s:%s, API %s" % (args.app, args.bind, port, APPS[args.app]["api"]))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""The *arr stand-in answers like the apps do (reference/arr/API_BEHAVIOUR.md).
+
+Each server runs in a thread on a free port; a small qBittorrent WebUI stand-in in this file
+checks that download-client saves really log in.
+"""
+
+import http.server
+import importlib.util
+import json
+import socketserver
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+STANDIN = Path(__file__).resolve().parents[2] / "standins" / "arr" / "arr_standin.py"
+SPEC = importlib.util.spec_from_file_location("arr_standin", STANDIN)
+arr_standin = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(arr_standin)
+
+SONARR_KEY = "0123456789abcdef0123456789abcdef"
+PROWLARR_KEY = "fedcba9876543210fedcba9876543210"
+
+
+class FakeQbt(http.server.BaseHTTPRequestHandler):
+    """qBittorrent WebUI API v2: login with a form, SID cookie, version, preferences, categories."""
+
+    logins = []
+    categories = {}
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+    def reply(self, status, text, cookie=None):
+        data = text.encode()
+        self.send_response(status)
+        if cookie:
+            self.send_header("Set-Cookie", "SID=%s; path=/" % cookie)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        form = dict(urllib.parse.parse_qsl(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()))
+        if self.path == "/api/v2/auth/login":
+            FakeQbt.logins.append(form)
+            if form == {"username": "admin", "password": "s3cret"}:
+                return self.reply(200, "Ok.", cookie="abc")
+            return self.reply(200, "Fails.")
+        if self.headers.get("Cookie") != "SID=abc":
+            return self.reply(403, "Forbidden")
+        if self.path == "/api/v2/torrents/createCategory":
+            FakeQbt.categories[form["category"]] = {"name": form["category"], "savePath": ""}
+            return self.reply(200, "")
+        return self.reply(404, "")
+
+    def do_GET(self):
+        if self.headers.get("Cookie") != "SID=abc":
+            return self.reply(403, "Forbidden")
+        answers = {"/api/v2/app/webapiVersion": "2.9.3", "/api/v2/app/preferences": json.dumps({"max_ratio_enabled": False}),
+                   "/api/v2/torrents/categories": json.dumps(FakeQbt.categories)}
+        if self.path in answers:
+            return self.reply(200, answers[self.path])
+        return self.reply(404, "")
+
+
+class Threaded(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+def serve(server):
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return server
+
+
+@pytest.fixture(name="qbt")
+def fixture_qbt():
+    FakeQbt.logins = []
+    FakeQbt.categories = {}
+    server = serve(Threaded(("127.0.0.1", 0), FakeQbt))
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(name="stack")
+def fixture_stack(tmp_path):
+    servers = {}
+    for app, key in (("sonarr", SONARR_KEY), ("prowlarr", PROWLARR_KEY)):
+        server, arr = arr_standin.make_server(app, 0, key, str(tmp_path / "state"), bind="127.0.0.1")
+        serve(server)
+        servers[app] = (server, arr, "http://127.0.0.1:%d" % server.server_address[1])
+    yield servers
+    for server, _arr, _url in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+def call(method, url, body=None, key=SONARR_KEY):
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["X-Api-Key"] = key
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            text = resp.read().decode()
+            return resp.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as err:
+        text = err.read().decode()
+        return err.code, json.loads(text) if text else None
+
+
+def qbt_client(port, password="s3cret", **extra):
+    fields = [{"name": "host", "value": "127.0.0.1"}, {"name": "port", "value": str(port)},
+              {"name": "username", "value": "admin"}, {"name": "password", "value": password}]
+    fields += [{"name": k, "value": v} for k, v in extra.items()]
+    return {"name": "qBittorrent", "implementation": "QBittorrent", "configContract": "QBittorrentSettings",
+            "enable": True, "priority": 1, "protocol": "torrent", "tags": [], "fields": fields}
+
+
+def values(resource):
+    return {f["name"]: f.get("value") for f in resource["fields"]}
+
+
+def test_auth_rejects_missing_and_wrong_keys_with_empty_401(stack):
+    url = stack["sonarr"][2]
+    assert call("GET", url + "/api/v3/system/status", key=None) == (401, None)
+    assert call("GET", url + "/api/v3/system/status", key="wrong") == (401, None)
+    assert call("GET", url + "/ping", key=None) == (200, {"status": "OK"})
+    status, body = call("GET", url + "/api/v3/system/status?apikey=" + SONARR_KEY, key=None)
+    assert status == 200 and body["appName"] == "Sonarr" and body["version"].startswith("4.")
+    assert call("GET", url + "/api/v1/system/status")[0] == 404  # Sonarr speaks v3
+    status, body = call("GET", stack["prowlarr"][2] + "/api/v1/system/status", key=PROWLARR_KEY)
+    assert status == 200 and body["appName"] == "Prowlarr"
+
+
+def test_tags_are_lowercased_and_post_is_idempotent(stack):
+    url = stack["sonarr"][2] + "/api/v3/tag"
+    status, first = call("POST", url, {"label": "FlareSolverr"})
+    assert status == 201 and first["label"] == "flaresolverr"
+    status, again = call("POST", url, {"label": "flaresolverr"})
+    assert status == 201 and again["id"] == first["id"]
+    status, updated = call("PUT", "%s/%d" % (url, first["id"]), {"id": first["id"], "label": "Streaming"})
+    assert status == 202 and updated["label"] == "streaming"
+    assert call("GET", url)[1] == [{"id": first["id"], "label": "streaming"}]
+
+
+def test_download_client_logs_in_for_real_and_masks_the_password(stack, qbt):
+    url = stack["sonarr"][2] + "/api/v3/downloadclient"
+    status, created = call("POST", url, qbt_client(qbt))
+    assert status == 201
+    assert FakeQbt.logins == [{"username": "admin", "password": "s3cret"}]
+    assert "tv-sonarr" in FakeQbt.categories  # Sonarr creates its missing category
+    got = values(call("GET", "%s/%d" % (url, created["id"]))[1])
+    assert got["password"] == "********" and got["username"] == "admin" and got["port"] == qbt
+
+    status, failures = call("POST", url, dict(qbt_client(qbt, password="wrong"), name="other"))
+    assert status == 400 and isinstance(failures, list)
+    assert failures[0]["propertyName"] == "Username" and failures[0]["severity"] == "error"
+
+
+def test_put_returns_202_keeps_masked_secret_and_resets_omitted_fields(stack, qbt):
+    url = stack["sonarr"][2] + "/api/v3/downloadclient"
+    _status, created = call("POST", url, qbt_client(qbt, tvCategory="tv", sequentialOrder=True))
+    assert values(created)["tvCategory"] == "tv"
+    body = qbt_client(qbt, password="********")  # tvCategory and sequentialOrder omitted
+    body["id"] = created["id"]
+    FakeQbt.logins = []
+    status, updated = call("PUT", "%s/%d" % (url, created["id"]), body)
+    assert status == 202
+    assert FakeQbt.logins == [{"username": "admin", "password": "s3cret"}]  # the stored secret was kept and tested
+    got = values(updated)
+    assert got["tvCategory"] == "tv-sonarr"  # constructor default, not the old value
+    assert got["sequentialOrder"] is False
+
+
+def test_validation_errors_are_a_bare_array(stack, qbt):
+    url = stack["sonarr"][2] + "/api/v3/downloadclient"
+    status, body = call("POST", url, dict(qbt_client(qbt), priority="high"))
+    assert status == 400 and isinstance(body, list) and body[0]["propertyName"] == "$.priority"
+    status, body = call("POST", url, dict(qbt_client(qbt), implementation="Deluge2"))
+    assert status == 400 and body[0]["propertyName"] == "Implementation" and "QBittorrent" in body[0]["errorMessage"]
+    call("POST", url, qbt_client(qbt))
+    status, body = call("POST", url, dict(qbt_client(qbt), name="QBITTORRENT"))
+    assert status == 400
+    assert body == [{"propertyName": "Name", "errorMessage": "Should be unique", "attemptedValue": "QBITTORRENT",
+                     "severity": "error", "errorCode": "PredicateValidator", "formattedMessageArguments": [],
+                     "formattedMessagePlaceholderValues": {"PropertyName": "Name", "PropertyValue": "QBITTORRENT"}}]
+
+
+def test_config_put_saves_omitted_booleans_as_false(stack):
+    url = stack["sonarr"][2] + "/api/v3/config/mediamanagement"
+    before = call("GET", url)[1]
+    assert before["enableMediaInfo"] is True and before["id"] == 1
+    status, after = call("PUT", url + "/1", {"id": 1, "copyUsingHardlinks": True})
+    assert status == 202
+    assert after["copyUsingHardlinks"] is True
+    assert after["enableMediaInfo"] is False and after["minimumFreeSpaceWhenImporting"] == 0
+    assert after["chmodFolder"] == before["chmodFolder"]  # omitted strings are null, and nulls are skipped
+
+
+def test_root_folder_must_exist_and_mapping_gets_trailing_slash(stack, tmp_path):
+    url = stack["sonarr"][2] + "/api/v3"
+    status, body = call("POST", url + "/rootfolder", {"path": str(tmp_path / "missing")})
+    assert status == 400 and body[0]["errorCode"] == "PathExistsValidator"
+    (tmp_path / "tv").mkdir()
+    status, body = call("POST", url + "/rootfolder", {"path": str(tmp_path / "tv")})
+    assert status == 201 and body["accessible"] is True
+    assert call("POST", url + "/rootfolder", {"path": str(tmp_path / "tv")})[0] == 400
+    status, body = call("POST", url + "/remotepathmapping", {"host": "qbittorrent", "remotePath": "/downloads",
+                                                               "localPath": str(tmp_path / "tv")})
+    assert status == 201 and body["remotePath"] == "/downloads/" and body["localPath"].endswith("/")
+
+
+def application(sonarr_url, key):
+    return {"name": "Sonarr", "implementation": "Sonarr", "configContract": "SonarrSettings", "syncLevel": "fullSync",
+            "tags": [], "fields": [{"name": "prowlarrUrl", "value": "http://prowlarr.example.com:9696"},
+                                   {"name": "baseUrl", "value": sonarr_url}, {"name": "apiKey", "value": key}]}
+
+
+def test_prowlarr_application_test_calls_the_app_and_retests_every_put(stack):
+    purl = stack["prowlarr"][2] + "/api/v1/applications"
+    status, body = call("POST", purl, application(stack["sonarr"][2], "wrong"), key=PROWLARR_KEY)
+    assert status == 400 and body[0]["propertyName"] == "ApiKey"
+    # the synthetic indexer test makes Sonarr call back prowlarrUrl, which does not answer here
+    status, body = call("POST", purl, application(stack["sonarr"][2], SONARR_KEY), key=PROWLARR_KEY)
+    assert status == 400 and body[0]["propertyName"] == "ProwlarrUrl"
+    app = application(stack["sonarr"][2], SONARR_KEY)
+    app["fields"][0]["value"] = stack["prowlarr"][2]
+    status, created = call("POST", purl, app, key=PROWLARR_KEY)
+    assert status == 201 and values(created)["apiKey"] == "********"
+    stack["sonarr"][0].shutdown()  # the target app goes away
+    stack["sonarr"][0].server_close()
+    status, body = call("PUT", "%s/%d" % (purl, created["id"]), created, key=PROWLARR_KEY)
+    assert status == 400 and body[0]["propertyName"] == "BaseUrl"  # no change, but Prowlarr tests every PUT
+    status, body = call("PUT", "%s/%d?forceSave=true" % (purl, created["id"]), created, key=PROWLARR_KEY)
+    assert status == 202, body
+
+
+def test_indexer_sync_pushes_to_the_app(stack):
+    purl, surl = stack["prowlarr"][2], stack["sonarr"][2]
+    app = application(surl, SONARR_KEY)
+    app["fields"][0]["value"] = purl
+    assert call("POST", purl + "/api/v1/applications", app, key=PROWLARR_KEY)[0] == 201
+    indexer = {"name": "Example", "implementation": "Torznab", "configContract": "TorznabSettings", "enable": True,
+               "appProfileId": 1, "priority": 25, "tags": [],
+               "fields": [{"name": "baseUrl", "value": purl + "/__standin/newznab/example"}, {"name": "apiKey", "value": "k"}]}
+    status, created = call("POST", purl + "/api/v1/indexer", indexer, key=PROWLARR_KEY)
+    assert status == 201
+    status, cmd = call("POST", purl + "/api/v1/command", {"name": "ApplicationIndexerSync"}, key=PROWLARR_KEY)
+    assert status == 201 and cmd["status"] == "queued"
+    for _wait in range(50):
+        cmd = call("GET", "%s/api/v1/command/%d" % (purl, cmd["id"]), key=PROWLARR_KEY)[1]
+        if cmd["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.05)
+    assert cmd["status"] == "completed"
+    remote = call("GET", surl + "/api/v3/indexer")[1]
+    assert [r["name"] for r in remote] == ["Example (Prowlarr)"]
+    assert values(remote[0])["baseUrl"] == "%s/%d/" % (purl, created["id"])
+
+
+def test_state_survives_a_restart_and_requests_are_counted(stack, tmp_path):
+    url = stack["sonarr"][2]
+    call("DELETE", url + "/__standin/requests", key=None)
+    call("POST", url + "/api/v3/tag", {"label": "keep"})
+    call("GET", url + "/api/v3/tag")
+    counts = call("GET", url + "/__standin/requests", key=None)[1]
+    assert counts["byMethod"] == {"POST": 1, "GET": 1}
+    arr = arr_standin.ArrApp("sonarr", SONARR_KEY, str(tmp_path / "state"), 0)  # a restart reads the state file
+    assert [t["label"] for t in arr.state["tag"]] == ["keep"]
+    assert arr.new_id("tag") == 2
+
+
+def test_get_bodies_validate_against_the_official_schema(stack, qbt):
+    url = stack["sonarr"][2] + "/api/v3"
+    call("POST", url + "/downloadclient", qbt_client(qbt))
+    validator = stack["sonarr"][1].validator
+    for path, schema in (("/downloadclient", "DownloadClientResource"), ("/config/mediamanagement", "MediaManagementConfigResource"),
+                         ("/config/host", "HostConfigResource"), ("/tag", "TagResource")):
+        body = call("GET", url + path)[1]
+        for item in body if isinstance(body, list) else [body]:
+            validator.check(item, schema)
+    for item in call("GET", url + "/downloadclient/schema")[1]:
+        validator.check(item, "DownloadClientResource")
