@@ -5,7 +5,11 @@
 set -euo pipefail
 
 need=()
-for pkg in podman runc debootstrap uidmap slirp4netns openssh-client rsync git shellcheck; do
+# netavark + aardvark-dns (podman's default network backend) and the CNI dnsname plugin (used
+# when podman on this machine already chose CNI): either way hosts on a scenario's or the lab's
+# network resolve each other by name.
+for pkg in podman runc debootstrap uidmap slirp4netns openssh-client rsync git shellcheck \
+  netavark aardvark-dns golang-github-containernetworking-plugin-dnsname; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -35,3 +39,13 @@ if [ "$(cat "$conf" 2>/dev/null)" != "$want" ]; then
   printf '%s\n' "$want" >"$conf"
   echo "setup-host: wrote $conf"
 fi
+
+# A network made before name resolution was available keeps it off for good: remove our own
+# networks that lack it and that no container uses; molecule and the lab create them again.
+for net in $(podman network ls --format '{{.Name}}' | grep '^mediastack-' || true); do
+  if [ "$(podman network inspect "$net" --format '{{.DNSEnabled}}')" != "true" ] &&
+    [ -z "$(podman ps -aq --filter "network=$net")" ]; then
+    podman network rm "$net" >/dev/null
+    echo "setup-host: removed network $net (made without name resolution)"
+  fi
+done
