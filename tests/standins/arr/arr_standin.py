@@ -59,7 +59,7 @@ PROVIDERS = {
     "indexerproxy": "IndexerProxyResource",
 }
 PROWLARR_ONLY = ("applications", "indexerproxy", "appprofile")
-ARR_ONLY = ("rootfolder", "remotepathmapping", "qualityprofile")
+ARR_ONLY = ("rootfolder", "remotepathmapping", "qualityprofile", "metadataprofile")
 # provider resource keys the server decides (from the implementation), whatever the client sends
 READONLY = ("protocol", "privacy", "link", "testCommand", "definitionName", "description", "language", "encoding",
             "sortName", "added", "legacyUrls", "indexerUrls", "status", "capabilities")
@@ -102,6 +102,18 @@ CONFIG_SEED = {
     "downloadclient": {"downloadClientWorkingFolders": "_UNPACK_|_FAILED_", "enableCompletedDownloadHandling": True,
                        "autoRedownloadFailed": True, "autoRedownloadFailedFromInteractiveSearch": True},
     "indexer": {"minimumAge": 0, "retention": 0, "maximumSize": 0, "rssSyncInterval": 60},
+}
+
+# command name -> commandName, per app (the ones the stand-in knows; they only change status except the sync)
+COMMANDS = {
+    "all": {"CheckHealth": "Check Health", "Backup": "Backup", "ApplicationUpdateCheck": "Application Update Check"},
+    "sonarr": {"RescanSeries": "Rescan Series", "RefreshSeries": "Refresh Series", "RssSync": "Rss Sync",
+               "DownloadedEpisodesScan": "Downloaded Episodes Scan", "RefreshMonitoredDownloads": "Refresh Monitored Downloads"},
+    "radarr": {"RescanMovie": "Rescan Movie", "RefreshMovie": "Refresh Movie", "RssSync": "Rss Sync",
+               "DownloadedMoviesScan": "Downloaded Movies Scan", "RefreshMonitoredDownloads": "Refresh Monitored Downloads"},
+    "lidarr": {"RescanFolders": "Rescan Folders", "RefreshArtist": "Refresh Artist", "RssSync": "Rss Sync",
+               "DownloadedAlbumsScan": "Downloaded Albums Scan", "RefreshMonitoredDownloads": "Refresh Monitored Downloads"},
+    "prowlarr": {"ApplicationIndexerSync": "Application Indexer Sync", "ApplicationCheckUpdate": "Application Check Update"},
 }
 
 # Prowlarr sync: the app's indexer API version per application implementation
@@ -273,6 +285,7 @@ class ArrApp:
         self.templates = self.load_templates()
         self.started = now_iso()
         self.counts = {}
+        self.paths = {}
         self.sync_lock = threading.Lock()
         os.makedirs(state_dir, exist_ok=True)
         self.state = self.load_state()
@@ -823,12 +836,8 @@ class ArrApp:
         name = body.get("name")
         if not name:
             raise validation_error([failure("Name", "'Name' must not be empty.", value="", code="NotEmptyValidator")])
-        known = {"ApplicationIndexerSync": "Application Indexer Sync", "RescanSeries": "Rescan Series",
-                 "RescanMovie": "Rescan Movie", "RescanArtist": "Rescan Artist", "RefreshSeries": "Refresh Series",
-                 "RefreshMovie": "Refresh Movie", "RefreshArtist": "Refresh Artist", "RssSync": "Rss Sync",
-                 "DownloadedEpisodesScan": "Downloaded Episodes Scan", "CheckHealth": "Check Health",
-                 "RefreshMonitoredDownloads": "Refresh Monitored Downloads", "Backup": "Backup"}
-        if name not in known or (name == "ApplicationIndexerSync" and self.app != "prowlarr"):
+        known = dict(COMMANDS["all"], **COMMANDS[self.app])
+        if name not in known:
             raise ApiError(400, {"message": "Unknown command type %s" % name, "content": None})
         with self.lock:
             cmd = {"id": self.new_id("command"), "name": name, "commandName": known[name],
@@ -934,10 +943,17 @@ class ArrApp:
         if self.app == "lidarr":
             if not body.get("name"):
                 failures.append(failure("Name", "'Name' must not be empty.", value="", code="NotEmptyValidator"))
+            if body.get("defaultQualityProfileId") not in [p["id"] for p in load_json("qualityprofile.json")]:
+                failures.append(failure("DefaultQualityProfileId", "Quality Profile does not exist",
+                                        value=body.get("defaultQualityProfileId", 0), code="QualityProfileExistsValidator"))
+            if body.get("defaultMetadataProfileId") not in [p["id"] for p in load_json("lidarr-metadataprofile.json")]:
+                failures.append(failure("DefaultMetadataProfileId", "Metadata Profile does not exist",
+                                        value=body.get("defaultMetadataProfileId", 0), code="MetadataProfileExistsValidator"))
         if failures:
             raise validation_error(failures)
         rec = {"path": path}
         if self.app == "lidarr":
+            rec["path"] = path if path.endswith("/") else path + "/"  # Lidarr stores root folders as directories
             for key in ("name", "defaultMetadataProfileId", "defaultQualityProfileId", "defaultMonitorOption",
                         "defaultNewItemMonitorOption", "defaultTags"):
                 schema = self.validator.properties("RootFolderResource")[key]
@@ -1289,8 +1305,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, body, ctype = 500, {"message": str(err), "description": repr(err)}, "application/json; charset=utf-8"
         if not path.startswith("/__standin/requests"):
             with self.arr.lock:
-                key = method
-                self.arr.counts[key] = self.arr.counts.get(key, 0) + 1
+                self.arr.counts[method] = self.arr.counts.get(method, 0) + 1
+                key = "%s %s" % (method, re.sub(r"/\d+(?=/|$)", "/{id}", path))
+                self.arr.paths[key] = self.arr.paths.get(key, 0) + 1
             log("%s %s %s" % (method, url.path, status))
         self.answer(status, body, ctype or "application/json; charset=utf-8", method)
 
@@ -1318,10 +1335,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method == "DELETE":
                 with arr.lock:
                     arr.counts = {}
+                    arr.paths = {}
                 return 200, {}, j
             with arr.lock:
                 counts = dict(arr.counts)
-            return 200, {"app": arr.app, "total": sum(counts.values()), "byMethod": counts}, j
+                paths = dict(arr.paths)
+            return 200, {"app": arr.app, "total": sum(counts.values()), "byMethod": counts, "byPath": paths}, j
         match = re.match(r"^/__standin/newznab/[^/]+/api$", path)
         if match is None and arr.app == "prowlarr":
             match = re.match(r"^/\d+/api$", path)
@@ -1432,8 +1451,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         arr.table(res).remove(arr.find(res, rid))
                         arr.save()
                     return 200, {}, j
-        if res == "qualityprofile" and method == "GET":
-            profiles = load_json("qualityprofile.json")
+        if res in ("qualityprofile", "metadataprofile") and method == "GET" and (res == "qualityprofile" or arr.app == "lidarr"):
+            profiles = load_json("qualityprofile.json" if res == "qualityprofile" else "lidarr-metadataprofile.json")
             if len(parts) == 1:
                 return 200, profiles, j
             return 200, next((p for p in profiles if p["id"] == oid()), None) or arr.find("qualityprofile", -1), j

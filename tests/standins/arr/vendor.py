@@ -17,7 +17,7 @@ DATA = os.path.join(HERE, "data")
 APPS = ("sonarr", "radarr", "lidarr", "prowlarr")
 COMMON = ["TagResource", "DownloadClientResource", "IndexerResource", "NotificationResource", "HostConfigResource",
           "UiConfigResource", "DownloadClientConfigResource", "CommandResource"]
-ARR = ["RootFolderResource", "RemotePathMappingResource", "MediaManagementConfigResource", "NamingConfigResource",
+ARR = ["MetadataProfileResource", "RootFolderResource", "RemotePathMappingResource", "MediaManagementConfigResource", "NamingConfigResource",
        "IndexerConfigResource", "QualityProfileResource"]
 PROWLARR = ["ApplicationResource", "IndexerProxyResource", "AppProfileResource"]
 
@@ -76,6 +76,8 @@ def main(ref):
         dump("prowlarr-%s-schema.json" % kind, templates)
     with open(os.path.join(ref, "fixtures", "pyarr", "sonarr", "quality_profile_all.json"), encoding="utf-8") as fh:
         dump("qualityprofile.json", copy.deepcopy(json.load(fh)))
+    with open(os.path.join(ref, "fixtures", "pyarr", "lidarr", "metadataprofile_all.json"), encoding="utf-8") as fh:
+        dump("lidarr-metadataprofile.json", json.load(fh))
     authored()
 
 

@@ -289,3 +289,82 @@ def test_get_bodies_validate_against_the_official_schema(stack, qbt):
             validator.check(item, schema)
     for item in call("GET", url + "/downloadclient/schema")[1]:
         validator.check(item, "DownloadClientResource")
+
+
+class FakeNzbget(http.server.BaseHTTPRequestHandler):
+    """NZBGet JSON-RPC with basic auth (nzbget:tegbzn6789) and one category, Series."""
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        if self.path != "/jsonrpc" or self.headers.get("Authorization") != "Basic bnpiZ2V0OnRlZ2J6bjY3ODk=":
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        result = {"version": "21.0", "config": [{"Name": "Category1.Name", "Value": "Series"},
+                                                {"Name": "KeepHistory", "Value": "30"}]}[request["method"]]
+        data = json.dumps({"version": "1.1", "id": request["id"], "result": result}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_nzbget_is_called_over_json_rpc(stack):
+    server = serve(Threaded(("127.0.0.1", 0), FakeNzbget))
+    try:
+        url = stack["sonarr"][2] + "/api/v3/downloadclient"
+        client = {"name": "NZBGet", "implementation": "Nzbget", "configContract": "NzbgetSettings", "enable": True,
+                  "priority": 1, "fields": [{"name": "host", "value": "127.0.0.1"},
+                                            {"name": "port", "value": server.server_address[1]},
+                                            {"name": "password", "value": "wrong"}]}
+        status, body = call("POST", url, client)
+        assert status == 400 and body[0]["propertyName"] == "Username"
+        client["fields"][2]["value"] = "tegbzn6789"
+        status, body = call("POST", url, client)  # tvCategory defaults to "tv", which NZBGet does not have
+        assert status == 400 and body[0]["propertyName"] == "TvCategory" and body[0]["errorMessage"] == "Category does not exist"
+        client["fields"].append({"name": "tvCategory", "value": "Series"})
+        status, body = call("POST", url, client)
+        assert status == 201 and values(body)["password"] == "********" and values(body)["username"] == "nzbget"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_force_save_passes_warnings_but_not_errors(stack, qbt):
+    url = stack["sonarr"][2] + "/api/v3/downloadclient"
+    status, body = call("POST", url, qbt_client(qbt, tvCategory=""))
+    assert status == 400 and body[0]["isWarning"] is True and body[0]["severity"] == "warning"
+    assert call("POST", url + "?forceSave=true", qbt_client(qbt, tvCategory=""))[0] == 201
+    status, body = call("POST", url + "?forceSave=true", dict(qbt_client(qbt, password="wrong"), name="second"))
+    assert status == 400 and body[0]["propertyName"] == "Username"
+
+
+def test_lidarr_speaks_v1_and_checks_root_folder_profiles(tmp_path):
+    server, _arr = arr_standin.make_server("lidarr", 0, SONARR_KEY, str(tmp_path / "state"), bind="127.0.0.1")
+    serve(server)
+    try:
+        url = "http://127.0.0.1:%d/api/v1" % server.server_address[1]
+        assert call("GET", url + "/system/status")[1]["appName"] == "Lidarr"
+        (tmp_path / "music").mkdir()
+        folder = {"name": "Music", "path": str(tmp_path / "music"), "defaultMetadataProfileId": 99,
+                  "defaultQualityProfileId": 1, "defaultMonitorOption": "all", "defaultNewItemMonitorOption": "all",
+                  "defaultTags": []}
+        status, body = call("POST", url + "/rootfolder", folder)
+        assert status == 400 and body[0]["propertyName"] == "DefaultMetadataProfileId"
+        folder["defaultMetadataProfileId"] = call("GET", url + "/metadataprofile")[1][0]["id"]
+        status, body = call("POST", url + "/rootfolder", folder)
+        assert status == 201 and body["path"] == str(tmp_path / "music") + "/"
+        status, body = call("PUT", "%s/rootfolder/%d" % (url, body["id"]), dict(folder, id=body["id"], name="Music library"))
+        assert status == 202 and body["name"] == "Music library"
+        schema = call("GET", url + "/downloadclient/schema")[1]
+        qbt = [t for t in schema if t["implementation"] == "QBittorrent"][0]
+        assert "musicCategory" in [f["name"] for f in qbt["fields"]]
+        assert call("POST", url + "/command", {"name": "RescanSeries"})[0] == 400
+        assert call("POST", url + "/command", {"name": "RescanFolders"})[0] == 201
+    finally:
+        server.shutdown()
+        server.server_close()
