@@ -1,6 +1,7 @@
 # homelab.mediastack — developer entry points.
 #   make lab        start the local lab and run playbooks/site.yml against it (the main job)
 #   make test       every test: lint, sanity, unit, molecule (what CI runs)
+#   make bench      the *arr wiring benchmark (wall time, HTTP requests; not part of make test)
 # Each step runs alone too: make lint | sanity | unit | molecule [SCENARIO=name] | build
 # Everything it needs is installed by `make setup` (run by every target that needs it).
 
@@ -23,7 +24,7 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 export MEDIASTACK_ROOT := $(ROOT)
 
-.PHONY: help setup setup-host setup-venv link base-image lint sanity unit molecule test lab lab-down build clean
+.PHONY: help setup setup-host setup-venv link base-image lint sanity unit molecule test lab lab-down build clean bench
 
 help:
 	@sed -n 's/^#   //p;s/^# Each/Each/p' Makefile
@@ -81,6 +82,11 @@ lab: setup base-image
 
 lab-down:
 	bash scripts/lab.sh down
+
+# A benchmark, not a test: the *arr wiring against local stand-ins (docs/arr.md has the figures).
+bench: setup-venv link
+	@echo "==> bench: *arr wiring, first run and no-change rerun (tests/bench/arr_bench.py)"
+	$(BIN)/python tests/bench/arr_bench.py
 
 build: setup-venv link
 	@echo "==> build: collection tarball, installed into an empty path"
