@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) homelab.mediastack contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Storage filters shared by the layers: which paths lie on an NFS mount.
+"""Storage filters shared by the layers: which paths lie on an NFS mount, what an export grants.
 
 Documentation of each filter is in the YAML file of the same name beside this one.
 """
@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fnmatch
+import ipaddress
 import posixpath
 
 from ansible.errors import AnsibleFilterError
@@ -84,8 +86,69 @@ def paths_on_nfs(paths, mounts):
     return found
 
 
+def _parse_exports(text):
+    """{path: [(client, options)]} from exports(5) text (continuation lines, comments, quoted paths)."""
+    table = {}
+    text = (text or '').replace('\\\n', ' ')
+    for raw in text.splitlines():
+        line = raw.split('#', 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith('"'):
+            path, _sep, rest = line[1:].partition('"')
+        else:
+            parts = line.split(None, 1)
+            path, rest = parts[0], (parts[1] if len(parts) > 1 else '')
+        clients = []
+        for spec in rest.split():
+            if spec.startswith('-'):
+                continue  # default options for the line
+            host, _sep, opts = spec.partition('(')
+            clients.append((host or '*', [o for o in opts.rstrip(')').split(',') if o]))
+        if path:
+            table.setdefault(posixpath.normpath(path), []).extend(clients)
+    return table
+
+
+def _client_matches(spec, names):
+    if spec == '*':
+        return True
+    if spec.startswith('@'):
+        return False  # netgroups cannot be resolved here
+    if '/' in spec:
+        try:
+            network = ipaddress.ip_network(to_native(spec), strict=False)
+        except ValueError:
+            return False
+        for name in names:
+            try:
+                if ipaddress.ip_address(to_native(name)) in network:
+                    return True
+            except ValueError:
+                continue
+        return False
+    return any(fnmatch.fnmatchcase(to_native(name).lower(), to_native(spec).lower()) for name in names)
+
+
+def nfs_export_access(exports, path, names):
+    """What the exports text grants one client for one path: {exported, access, clients}."""
+    if isinstance(names, string_types):
+        names = [names]
+    names = [n for n in (names or []) if n]
+    table = _parse_exports(exports)
+    wanted = _normalise(path, 'export path')
+    clients = table.get(wanted, [])
+    access = None
+    for host, options in clients:
+        if _client_matches(host, names):
+            # exports(5): the first matching client entry wins; ro is the default.
+            access = 'rw' if 'rw' in options else 'ro'
+            break
+    return dict(exported=wanted in table, access=access, clients=[host for host, _opts in clients])
+
+
 class FilterModule(object):
     """Storage filters."""
 
     def filters(self):
-        return {'paths_on_nfs': paths_on_nfs}
+        return {'paths_on_nfs': paths_on_nfs, 'nfs_export_access': nfs_export_access}

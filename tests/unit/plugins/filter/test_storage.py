@@ -77,3 +77,36 @@ def test_empty_inputs_and_empty_paths():
 def test_bad_input_fails_with_a_clear_message(paths, mounts, words):
     with pytest.raises(AnsibleFilterError, match=words.replace("(", r"\(").replace(">", ">")):
         paths_on_nfs(paths, mounts)
+
+
+EXPORTS = """# Managed by Ansible
+/data storage-download(rw,sync,no_subtree_check) storage-streaming(ro,sync,no_subtree_check)
+/tank/docker/download-stack 192.0.2.31(rw,sync)
+"/srv/with space" *.example.com(rw)
+/pub *(ro) 198.51.100.0/24(rw)
+/net @media(rw)
+"""
+
+
+@pytest.mark.parametrize("path, names, exported, access", [
+    ("/data", ["storage-download", "192.0.2.99"], True, "rw"),
+    ("/data/", ["storage-streaming"], True, "ro"),
+    ("/data", ["storage-other"], True, None),
+    ("/tank/docker/download-stack", ["dl", "192.0.2.31"], True, "rw"),
+    ("/tank/docker/streaming-stack", ["192.0.2.31"], False, None),
+    ("/srv/with space", ["nas.example.com"], True, "rw"),
+    ("/pub", ["198.51.100.7"], True, "ro"),  # first match wins: * before the network
+    ("/net", ["anything"], True, None),
+])
+def test_nfs_export_access(path, names, exported, access):
+    from ansible_collections.homelab.mediastack.plugins.filter.storage import nfs_export_access
+    result = nfs_export_access(EXPORTS, path, names)
+    assert result["exported"] is exported
+    assert result["access"] == access
+
+
+def test_nfs_export_access_lists_clients_and_accepts_one_name():
+    from ansible_collections.homelab.mediastack.plugins.filter.storage import nfs_export_access
+    result = nfs_export_access(EXPORTS, "/data", "storage-streaming")
+    assert result == {"exported": True, "access": "ro", "clients": ["storage-download", "storage-streaming"]}
+    assert nfs_export_access("", "/data", ["x"]) == {"exported": False, "access": None, "clients": []}
