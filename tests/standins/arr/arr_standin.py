@@ -767,7 +767,9 @@ class ArrApp:
             stored = self.state["appindexermap"].setdefault(str(app_id), {})
             for pid, rid in list(stored.items()):
                 item = next((r for r in remote if r["id"] == rid), None)
-                if item is not None and int(pid) not in mapping:
+                url = next((f.get("value") for f in (item or {}).get("fields", []) if f["name"] == "baseUrl"), "") or ""
+                # only indexers that point at this Prowlarr count as its own: the user's indexers are never touched
+                if item is not None and url.startswith(prefix) and int(pid) not in mapping:
                     mapping[int(pid)] = item
             wanted = {i["id"]: i for i in self.wanted_indexers(app)}
             new_map = {}

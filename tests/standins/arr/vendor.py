@@ -177,6 +177,10 @@ def prowlarr_indexers():
     return out
 
 
+MEDIA_SERVER_UNSUPPORTED = ("supportsOnGrab", "supportsOnHealthIssue", "supportsOnHealthRestored", "supportsOnApplicationUpdate",
+                            "supportsOnManualInteractionRequired")
+
+
 def notifications(app, schema):
     """Webhook, Emby/Jellyfin (MediaBrowser) and Plex Media Server (authored, not recorded).
 
@@ -204,8 +208,7 @@ def notifications(app, schema):
             tpl[key] = False
         for key in props:
             if key.startswith("supportsOn"):
-                tpl[key] = not (impl != "Webhook" and key in ("supportsOnGrab", "supportsOnHealthIssue", "supportsOnHealthRestored",
-                                                               "supportsOnApplicationUpdate", "supportsOnManualInteractionRequired"))
+                tpl[key] = impl == "Webhook" or key not in MEDIA_SERVER_UNSUPPORTED
         if "includeHealthWarnings" in props:
             tpl["includeHealthWarnings"] = False
         tpl.update(name=None, fields=fields, implementationName=label, implementation=impl, configContract=contract,

@@ -213,8 +213,8 @@ def test_root_folder_must_exist_and_mapping_gets_trailing_slash(stack, tmp_path)
     status, body = call("POST", url + "/rootfolder", {"path": str(tmp_path / "tv")})
     assert status == 201 and body["accessible"] is True
     assert call("POST", url + "/rootfolder", {"path": str(tmp_path / "tv")})[0] == 400
-    status, body = call("POST", url + "/remotepathmapping", {"host": "qbittorrent", "remotePath": "/downloads",
-                                                               "localPath": str(tmp_path / "tv")})
+    mapping = {"host": "qbittorrent", "remotePath": "/downloads", "localPath": str(tmp_path / "tv")}
+    status, body = call("POST", url + "/remotepathmapping", mapping)
     assert status == 201 and body["remotePath"] == "/downloads/" and body["localPath"].endswith("/")
 
 
