@@ -688,6 +688,17 @@ class ArrApp:
                 log("background sync failed: %s" % err)
         threading.Thread(target=run, daemon=True).start()
 
+    def flaresolverr_for(self, rec):
+        """IndexerHttpClient.GetProxies: the first FlareSolverr sharing a tag with the indexer; a new,
+        unsaved indexer (id 0, during its first test) falls back to any FlareSolverr."""
+        proxies = [p for p in self.table("indexerproxy") if p["implementation"] == "FlareSolverr"]
+        for proxy in proxies:
+            if set(proxy.get("tags") or []) & set(rec.get("tags") or []):
+                return proxy
+        if not rec.get("id") and proxies:
+            return proxies[0]
+        return None
+
     # ---- Prowlarr ApplicationIndexerSync
 
     def sync_all(self, reason="command"):
@@ -1217,11 +1228,21 @@ class ProviderTests:
         query = {"t": "caps"}
         if s.get("apiKey"):
             query["apikey"] = s["apiKey"]
+        headers = {}
+        proxy = self.arr.flaresolverr_for(rec) if self.arr.app == "prowlarr" else None
+        if proxy is not None:
+            problem = self.indexerproxy_flaresolverr(proxy)
+            if problem:
+                return problem
+            headers["X-Standin-FlareSolverr"] = proxy["settings"].get("host") or ""
         try:
-            status, _h, text = http_call("GET", url + "?" + urllib.parse.urlencode(query))
+            status, _h, text = http_call("GET", url + "?" + urllib.parse.urlencode(query), headers)
         except (OSError, ValueError) as err:
             return [failure("", "Unable to connect to indexer, check the log above the ValidationFailure for more details",
                             placeholders={}, detailed=str(getattr(err, "reason", err)))]
+        if status == 403 and "cf-mitigated" in text:
+            host = urllib.parse.urlsplit(url).hostname
+            return [failure("", "Unable to access %s, blocked by CloudFlare Protection." % host, placeholders={})]
         if status == 401 or "Invalid API Key" in text:
             return [failure("ApiKey", "Invalid API Key", placeholders={})]
         if status != 200 or "<caps" not in text:
@@ -1343,7 +1364,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 counts = dict(arr.counts)
                 paths = dict(arr.paths)
             return 200, {"app": arr.app, "total": sum(counts.values()), "byMethod": counts, "byPath": paths}, j
-        match = re.match(r"^/__standin/newznab/[^/]+/api$", path)
+        match = re.match(r"^/__standin/newznab/([^/]+)/api$", path)
+        if match and match.group(1).startswith("cloudflare") and not self.headers.get("X-Standin-FlareSolverr"):
+            # an indexer behind a Cloudflare challenge: only requests sent through FlareSolverr get in
+            return 403, '<html><title>Just a moment...</title><!-- cf-mitigated: challenge --></html>', "text/html"
         if match is None and arr.app == "prowlarr":
             match = re.match(r"^/\d+/api$", path)
             if match and not self.authorised(query):

@@ -368,3 +368,52 @@ def test_lidarr_speaks_v1_and_checks_root_folder_profiles(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def prowlarr_indexer(purl, name, tags=(), target=None):
+    return {"name": name, "implementation": "Torznab", "configContract": "TorznabSettings", "enable": True,
+            "appProfileId": 1, "priority": 25, "tags": list(tags),
+            "fields": [{"name": "baseUrl", "value": purl + "/__standin/newznab/" + (target or name.lower())},
+                       {"name": "apiKey", "value": "k"}]}
+
+
+def test_flaresolverr_applies_only_by_shared_tag_after_the_first_test(stack):
+    purl = stack["prowlarr"][2]
+    api = purl + "/api/v1"
+    status, body = call("POST", api + "/indexer", prowlarr_indexer(purl, "Blocked", target="cloudflare-a"), key=PROWLARR_KEY)
+    assert status == 400 and "CloudFlare" in body[0]["errorMessage"]  # no FlareSolverr at all
+    tag = call("POST", api + "/tag", {"label": "flaresolverr"}, key=PROWLARR_KEY)[1]
+    proxy = {"name": "FlareSolverr", "implementation": "FlareSolverr", "configContract": "FlareSolverrSettings",
+             "tags": [tag["id"]], "fields": [{"name": "host", "value": "http://flaresolverr.example.com:8191/"}]}
+    assert call("POST", api + "/indexerproxy", proxy, key=PROWLARR_KEY)[0] == 201
+    # a new indexer's first test falls back to any FlareSolverr, so the missing tag goes unnoticed...
+    status, created = call("POST", api + "/indexer", prowlarr_indexer(purl, "Blocked", target="cloudflare-a"), key=PROWLARR_KEY)
+    assert status == 201
+    # ...until the saved indexer is tested again
+    status, results = call("POST", api + "/indexer/testall", key=PROWLARR_KEY)
+    assert status == 400 and results[0]["isValid"] is False
+    tagged = dict(prowlarr_indexer(purl, "Blocked", tags=[tag["id"]], target="cloudflare-a"), id=created["id"])
+    assert call("PUT", "%s/indexer/%d" % (api, created["id"]), tagged, key=PROWLARR_KEY)[0] == 202
+    assert call("POST", api + "/indexer/testall", key=PROWLARR_KEY)[0] == 200
+    assert call("DELETE", "%s/tag/%d" % (api, tag["id"]), key=PROWLARR_KEY)[0] == 409  # still in use
+
+
+def test_full_sync_removes_what_prowlarr_no_longer_has_and_leaves_the_users_indexers(stack):
+    purl, surl = stack["prowlarr"][2], stack["sonarr"][2]
+    own = {"name": "Mine", "implementation": "Newznab", "configContract": "NewznabSettings", "enableRss": True,
+           "enableAutomaticSearch": True, "enableInteractiveSearch": True, "priority": 25, "tags": [],
+           "fields": [{"name": "baseUrl", "value": purl + "/__standin/newznab/mine"}, {"name": "apiKey", "value": "k"}]}
+    assert call("POST", surl + "/api/v3/indexer", own)[0] == 201
+    app = application(surl, SONARR_KEY)
+    app["fields"][0]["value"] = purl
+    assert call("POST", purl + "/api/v1/applications", app, key=PROWLARR_KEY)[0] == 201
+    first = call("POST", purl + "/api/v1/indexer", prowlarr_indexer(purl, "One"), key=PROWLARR_KEY)[1]
+    call("POST", purl + "/api/v1/indexer", prowlarr_indexer(purl, "Two"), key=PROWLARR_KEY)
+    assert call("DELETE", "%s/api/v1/indexer/%d" % (purl, first["id"]), key=PROWLARR_KEY)[0] == 200
+    cmd = call("POST", purl + "/api/v1/command", {"name": "ApplicationIndexerSync", "forceSync": True}, key=PROWLARR_KEY)[1]
+    for _wait in range(50):
+        if call("GET", "%s/api/v1/command/%d" % (purl, cmd["id"]), key=PROWLARR_KEY)[1]["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.05)
+    names = sorted(r["name"] for r in call("GET", surl + "/api/v3/indexer")[1])
+    assert names == ["Mine", "Two (Prowlarr)"]
