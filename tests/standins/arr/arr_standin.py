@@ -1158,22 +1158,51 @@ class ProviderTests:
                             detailed="NZBGet setting KeepHistory should be greater than 0")]
         return []
 
-    # SABnzbd API (SabnzbdProxy)
+    # SABnzbd API (SabnzbdProxy, Sabnzbd.Test)
     def downloadclient_sabnzbd(self, rec):
         s = rec["settings"]
-        query = {"mode": "version", "apikey": s.get("apiKey") or "", "output": "json"}
-        if s.get("username"):
-            query.update(ma_username=s["username"], ma_password=s.get("password") or "")
+        root = base_url(s, 8080) + "/api?"
+
+        def api(mode):
+            query = {"mode": mode, "apikey": s.get("apiKey") or "", "output": "json"}
+            if s.get("username"):
+                query.update(ma_username=s["username"], ma_password=s.get("password") or "")
+            status, _h, text = http_call("GET", root + urllib.parse.urlencode(query))
+            if status != 200:
+                raise ValueError("SABnzbd answered HTTP %s" % status)
+            data = json.loads(text)
+            if isinstance(data, dict) and data.get("status") is False:
+                raise PermissionError(data.get("error") or "error")
+            return data
+
         try:
-            status, _h, text = http_call("GET", base_url(s, 8080) + "/api?" + urllib.parse.urlencode(query))
-            data = json.loads(text) if status == 200 else {}
-            if "version" not in data:
-                query["mode"] = "get_config"
-                status, _h, text = http_call("GET", base_url(s, 8080) + "/api?" + urllib.parse.urlencode(query))
+            api("version")
+            config = api("get_config").get("config", {})
+        except PermissionError as err:
+            prop = "APIKey" if "api key" in str(err).lower() else "Username"
+            return [failure(prop, str(err), placeholders={})]
         except (OSError, ValueError) as err:
             return [unreachable("Host", "Sabnzbd", err)]
-        if status != 200 or "error" in text.lower() and "api key" in text.lower():
-            return [failure("APIKey", "API Key Incorrect", placeholders={})]
+        cat_key = next((k for k in ("tvCategory", "movieCategory", "musicCategory", "category") if k in s), None)
+        category = s.get(cat_key) if cat_key else None
+        names = [c.get("name") for c in config.get("categories", [])]
+        if category and category not in names:
+            return [failure(cat_key[:1].upper() + cat_key[1:], "Category does not exist", placeholders={},
+                            detailed="The category you entered doesn't exist in Sabnzbd. Go to Sabnzbd to create it.")]
+        misc = config.get("misc", {})
+        sorting = {"tvCategory": ("enable_tv_sorting", "tv_categories", "TV"),
+                   "movieCategory": ("enable_movie_sorting", "movie_categories", "Movie")}.get(cat_key)
+        checks = [sorting] if sorting else []
+        if cat_key in ("tvCategory", "movieCategory"):
+            checks.append(("enable_date_sorting", "date_categories", "Date"))
+        for switch, cats, label in checks:
+            listed = misc.get(cats) or []
+            if isinstance(listed, str):
+                listed = [c.strip() for c in listed.split(",") if c.strip()]
+            if misc.get(switch) in (1, "1", True) and (category in listed or "*" in listed):
+                return [failure(cat_key[:1].upper() + cat_key[1:], "Disable %s Sorting" % label, placeholders={},
+                                detailed="You must disable %s sorting for the category the app uses to prevent import issues."
+                                % label)]
         return []
 
     # Prowlarr applications (SonarrV3Proxy.TestConnection and siblings)
@@ -1376,6 +1405,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if query.get("t") == "caps":
                 return 200, caps_xml(), "application/xml; charset=utf-8"
             return 200, '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel></channel></rss>', "application/xml"
+        if path == "/initialize.json" and method == "GET":
+            # InitializeJsonController, policy "UI": without a login only when authentication is None/External
+            if arr.config_get("host").get("authenticationMethod") not in ("none", "external") and not self.authorised(query):
+                return 401, None, None
+            return 200, {"apiRoot": "/api/" + arr.api, "apiKey": arr.api_key, "release": arr.meta["version"] + "-standin",
+                         "version": arr.meta["version"], "instanceName": arr.meta["appName"], "theme": "auto", "branch": "main",
+                         "analytics": False, "userHash": "00000000", "urlBase": "", "isProduction": True}, j
         prefix = "/api/%s/" % arr.api
         if not path.startswith(prefix) and path != prefix.rstrip("/"):
             if path.startswith("/api/"):
@@ -1418,7 +1454,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     arr.find("tag", tid)
                     if arr.tag_in_use(tid):
                         label = arr.find("tag", tid)["label"]
-                        return 409, {"message": "'%s' cannot be deleted since it's still in use" % label, "content": None}, j
+                        return 409, {"message": "'%s' cannot be deleted since it's still in use" % label}, j
                     with arr.lock:
                         arr.table("tag").remove(arr.find("tag", tid))
                         arr.save()

@@ -417,3 +417,58 @@ def test_full_sync_removes_what_prowlarr_no_longer_has_and_leaves_the_users_inde
         time.sleep(0.05)
     names = sorted(r["name"] for r in call("GET", surl + "/api/v3/indexer")[1])
     assert names == ["Mine", "Two (Prowlarr)"]
+
+
+class FakeSab(http.server.BaseHTTPRequestHandler):
+    """SABnzbd API: key abc, category tv, TV sorting on for tv when sorting=1 is in the key."""
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+    def do_GET(self):
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        if query.get("apikey") not in ("abc", "abc-sorting"):
+            answer = {"status": False, "error": "API Key Incorrect"}
+        elif query["mode"] == "version":
+            answer = {"version": "4.3.2"}
+        else:
+            sorting = 1 if query["apikey"] == "abc-sorting" else 0
+            answer = {"config": {"misc": {"enable_tv_sorting": sorting, "tv_categories": ["tv"], "enable_date_sorting": 0},
+                                 "categories": [{"name": "*"}, {"name": "tv"}]}}
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_sabnzbd_key_category_and_sorting(stack):
+    server = serve(Threaded(("127.0.0.1", 0), FakeSab))
+    try:
+        url = stack["sonarr"][2] + "/api/v3/downloadclient/test"
+        client = {"name": "SABnzbd", "implementation": "Sabnzbd", "configContract": "SabnzbdSettings", "enable": True,
+                  "priority": 1, "fields": [{"name": "host", "value": "127.0.0.1"}, {"name": "port", "value": server.server_address[1]},
+                                            {"name": "apiKey", "value": "wrong"}, {"name": "tvCategory", "value": "tv"}]}
+        status, body = call("POST", url, client)
+        assert status == 400 and body[0]["propertyName"] == "APIKey" and body[0]["errorMessage"] == "API Key Incorrect"
+        client["fields"][2]["value"] = "abc-sorting"
+        status, body = call("POST", url, client)
+        assert status == 400 and body[0]["errorMessage"] == "Disable TV Sorting"
+        client["fields"][2]["value"] = "abc"
+        assert call("POST", url, client) == (200, {})
+        client["fields"][3]["value"] = "series"
+        status, body = call("POST", url, client)
+        assert status == 400 and body[0]["propertyName"] == "TvCategory"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_initialize_json_gives_the_key_while_authentication_is_none(stack):
+    status, body = call("GET", stack["sonarr"][2] + "/initialize.json", key=None)
+    assert status == 200 and body["apiKey"] == SONARR_KEY and body["apiRoot"] == "/api/v3"
+    url = stack["sonarr"][2] + "/api/v3/config/host"
+    host = call("GET", url)[1]
+    host.update(authenticationMethod="forms", username="admin", password="secret", passwordConfirmation="secret")
+    assert call("PUT", url, host)[0] == 202
+    assert call("GET", stack["sonarr"][2] + "/initialize.json", key=None) == (401, None)
