@@ -727,7 +727,7 @@ class Reconciler(object):
         if section not in CONFIG_SECTIONS:
             raise ArrError("Unknown config section %r; valid: %s" % (section, ", ".join(CONFIG_SECTIONS)))
         endpoint = "config/%s" % section
-        current = self.client.call("GET", endpoint)
+        current = self.client.list(endpoint)
         if not isinstance(current, dict):
             raise ArrError("%s at %s has no config section %s" % (self.client.name, self.client.url, section))
         unknown = sorted(k for k in settings if k not in current)
@@ -761,6 +761,7 @@ class Reconciler(object):
             return Outcome("config", section, "updated", before, after, _mask_config(body))
         obj = self.client.call("PUT", "%s/%s" % (endpoint, current.get("id", 1)), body=body,
                                what="update config %s" % section)
+        self.client.forget(endpoint)
         return Outcome("config", section, "updated", before, after, _mask_config(obj or body))
 
     # -- lists --------------------------------------------------------------------------------
@@ -949,7 +950,18 @@ OBJECT_TOP = {
 
 
 def reconcile_all(rec, params):
-    """Reconcile a whole set of one app's objects (module arr_objects), one GET per collection."""
+    """Reconcile a whole set of one app's objects (module arr_objects), one GET per collection.
+
+    Every object is first checked in a pass that writes nothing (check mode, no secret tests;
+    the collections it reads are cached), so invalid input fails before the first write.
+    """
+    if not rec.check_mode:
+        _reconcile_all(Reconciler(rec.client, check_mode=True, force_save=rec.force_save,
+                                  secret_policy="on_create"), params)
+    return _reconcile_all(rec, params)
+
+
+def _reconcile_all(rec, params):
     outcomes = []
     purge = set(params.get("purge") or [])
     unknown_purge = purge - set(LIST_OPTIONS)

@@ -342,3 +342,17 @@ def test_purge_deletes_only_unnamed_objects_of_the_listed_collection():
 def test_kinds_are_declared_for_every_provider_module():
     for module, (kind, _top) in _arr.PROVIDER_TOP.items():
         assert _arr.KINDS[kind].provider, module
+
+
+def test_arr_objects_checks_every_object_before_the_first_write():
+    schema = fixture("sonarr-downloadclient-schema.partial.json")
+    script = Script([STATUS, ("GET", "/api/v3/tag", 200, []),
+                     ("GET", "/api/v3/downloadclient", 200, []),
+                     ("GET", "/api/v3/downloadclient/schema", 200, schema)])
+    params = dict(url="http://sonarr.example.com:8989", api_key=SONARR_KEY, validate_certs=True, timeout=5, app=None,
+                  force_save=False, secret_policy="verify", purge=[], tags=["new-tag"],
+                  download_clients=[{"name": "ok", "implementation": "QBittorrent", "fields": {"host": "q"}},
+                                    {"name": "bad", "implementation": "QBittorrent", "fields": {"hots": "q"}}])
+    with pytest.raises(ArrError, match="Unknown field"):
+        execute("arr_objects", params, opener=script, sleep=lambda s: None)
+    assert script.writes() == []  # the tag and the first client were not created either
