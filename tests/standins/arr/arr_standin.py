@@ -287,6 +287,7 @@ class ArrApp:
         self.counts = {}
         self.paths = {}
         self.sync_lock = threading.Lock()
+        self.schema_cache = {}
         os.makedirs(state_dir, exist_ok=True)
         self.state = self.load_state()
 
@@ -673,12 +674,13 @@ class ArrApp:
     # ---- events (Prowlarr)
 
     def after_change(self, kind, event, rec):
+        """ApplicationService's event handlers (asynchronous, as HandleAsync is)."""
         if self.app != "prowlarr":
             return
         if kind == "applications" and event == "added" and rec.get("syncLevel") != "disabled":
-            self.background(lambda: self.sync_app(rec["id"], event))
+            self.background(lambda: self.sync_app(rec["id"]))
         elif kind == "indexer":
-            self.background(lambda: self.sync_all(event))
+            self.background(lambda: self.sync_all(event=event, indexer=rec))
 
     def background(self, func):
         def run():
@@ -687,6 +689,8 @@ class ArrApp:
             except Exception as err:  # pylint: disable=broad-except
                 log("background sync failed: %s" % err)
         threading.Thread(target=run, daemon=True).start()
+
+    # ---- Prowlarr ApplicationIndexerSync
 
     def flaresolverr_for(self, rec):
         """IndexerHttpClient.GetProxies: the first FlareSolverr sharing a tag with the indexer; a new,
@@ -699,17 +703,15 @@ class ArrApp:
             return proxies[0]
         return None
 
-    # ---- Prowlarr ApplicationIndexerSync
-
-    def sync_all(self, reason="command"):
+    def sync_all(self, event=None, indexer=None, force=False):
         messages = []
         for app in list(self.table("applications")):
             if app.get("syncLevel") == "disabled":
                 continue
-            if reason in ("updated", "deleted") and app.get("syncLevel") != "fullSync":
+            if event in ("updated", "deleted") and app.get("syncLevel") != "fullSync":
                 continue
             try:
-                self.sync_app(app["id"], reason)
+                self.sync_app(app["id"], event=event, indexer=indexer, force=force)
             except (OSError, ValueError, ApiError) as err:
                 messages.append("%s: %s" % (app["name"], err))
                 log("sync to %s failed: %s" % (app["name"], err))
@@ -749,7 +751,13 @@ class ArrApp:
             "protocol": "torrent" if torrent else "usenet", "fields": fields, "tags": [],
         }
 
-    def sync_app(self, app_id, reason="command"):
+    def sync_app(self, app_id, event=None, indexer=None, force=False):
+        """Push Prowlarr's indexers to one application's app, as ApplicationService.SyncIndexers does.
+
+        event None: the full sync (command, application added): GET the app's indexers, recognise
+        Prowlarr's own by their baseUrl, add the missing ones, update (fullSync or forceSync) the
+        ones that differ, remove (fullSync) the ones Prowlarr no longer has.
+        event added/updated/deleted with ``indexer``: only that indexer, no listing."""
         with self.sync_lock:
             app = next((a for a in self.table("applications") if a["id"] == app_id), None)
             if app is None:
@@ -760,63 +768,67 @@ class ArrApp:
                 raise ValueError("sync to %s is not implemented by the stand-in" % app["implementation"])
             root = (s.get("baseUrl") or "").rstrip("/") + "/api/" + api
             headers = {"X-Api-Key": s.get("apiKey") or "", "Content-Type": "application/json"}
-            status, _h, text = http_call("GET", root + "/indexer/schema", headers)
-            if status != 200:
-                raise ValueError("GET %s/indexer/schema answered %s" % (root, status))
-            schema = {t["implementation"]: t for t in json.loads(text)}
-            status, _h, text = http_call("GET", root + "/indexer", headers)
-            if status != 200:
-                raise ValueError("GET %s/indexer answered %s" % (root, status))
-            remote = json.loads(text)
             prefix = (s.get("prowlarrUrl") or "").rstrip("/") + "/"
-            mapping = {}
-            for item in remote:
-                url = next((f.get("value") for f in item.get("fields", []) if f["name"] == "baseUrl"), "") or ""
-                match = re.match(re.escape(prefix) + r"(\d+)/?$", url)
-                if match:
-                    mapping[int(match.group(1))] = item
-            stored = self.state["appindexermap"].setdefault(str(app_id), {})
-            for pid, rid in list(stored.items()):
-                item = next((r for r in remote if r["id"] == rid), None)
-                url = next((f.get("value") for f in (item or {}).get("fields", []) if f["name"] == "baseUrl"), "") or ""
-                # only indexers that point at this Prowlarr count as its own: the user's indexers are never touched
-                if item is not None and url.startswith(prefix) and int(pid) not in mapping:
-                    mapping[int(pid)] = item
+            full = app.get("syncLevel") == "fullSync"
+            stored = dict(self.state["appindexermap"].get(str(app_id), {}))
+
+            def request(method, path, body=None, ok=(200, 201, 202)):
+                status, _h, text = http_call(method, root + path, headers, json.dumps(body).encode() if body is not None else None)
+                if status not in ok:
+                    raise ValueError("%s %s/%s answered %s: %s" % (method, root, path.lstrip("/"), status, text[:300]))
+                return status, json.loads(text) if text.strip() else None
+
+            def remember(mapping):
+                with self.lock:
+                    self.state["appindexermap"][str(app_id)] = mapping
+                    self.save()
+
+            if event == "deleted":
+                rid = stored.pop(str(indexer["id"]), None)
+                if rid is not None and full:
+                    request("DELETE", "/indexer/%s" % rid, ok=(200, 404))
+                remember(stored)
+                return
+            if root not in self.schema_cache:  # Prowlarr caches the app's indexer schema (7 days)
+                self.schema_cache[root] = {t["implementation"]: t for t in request("GET", "/indexer/schema")[1]}
+            schema = self.schema_cache[root]
             wanted = {i["id"]: i for i in self.wanted_indexers(app)}
-            new_map = {}
-            for pid, idx in wanted.items():
+            if event is None:
+                mapping = {}
+                for item in request("GET", "/indexer")[1]:
+                    url = next((f.get("value") for f in item.get("fields", []) if f["name"] == "baseUrl"), "") or ""
+                    match = re.match(re.escape(prefix) + r"(\d+)/?$", url)
+                    if match:  # only indexers that point at this Prowlarr count as its own
+                        mapping[int(match.group(1))] = item["id"]
+                todo = wanted
+            else:
+                mapping = {int(k): v for k, v in stored.items()}
+                todo = {k: v for k, v in wanted.items() if k == indexer["id"]}
+            new_map = {str(k): v for k, v in mapping.items()}
+            for pid, idx in todo.items():
                 tpl = schema.get("Torznab" if idx.get("protocol") == "torrent" else "Newznab")
                 if tpl is None:
                     continue
                 body = self.remote_indexer(app, idx, tpl)
                 if not [f for f in body["fields"] if f["name"] == "categories" and f["value"]]:
-                    continue  # no category in common: Prowlarr does not sync it
-                if pid in mapping:
-                    current = mapping[pid]
-                    new_map[str(pid)] = current["id"]
-                    if app.get("syncLevel") == "fullSync" and self.differs(current, body):
-                        body["id"] = current["id"]
-                        merged = self.merge_remote(current, body)
-                        status, _h, text = http_call("PUT", "%s/indexer/%s?forceSave=true" % (root, current["id"]),
-                                                     headers, json.dumps(merged).encode())
-                        if status >= 300:
-                            raise ValueError("PUT indexer answered %s: %s" % (status, text[:300]))
-                else:
-                    status, _h, text = http_call("POST", root + "/indexer?forceSave=true", headers, json.dumps(body).encode())
-                    if status >= 300:
-                        raise ValueError("POST indexer answered %s: %s" % (status, text[:300]))
-                    new_map[str(pid)] = json.loads(text)["id"]
-            if app.get("syncLevel") == "fullSync":
-                for pid, item in mapping.items():
+                    continue  # no category in common with the application: not synced
+                rid = mapping.get(pid)
+                current = None
+                if rid is not None:
+                    status, current = request("GET", "/indexer/%s" % rid, ok=(200, 404))
+                    if status == 404:
+                        current = None
+                if current is None:
+                    new_map[str(pid)] = request("POST", "/indexer?forceSave=true", body)[1]["id"]
+                elif (full or force) and self.differs(current, body):
+                    request("PUT", "/indexer/%s?forceSave=true" % rid, self.merge_remote(current, dict(body, id=rid)))
+            if event is None and full:
+                for pid, rid in mapping.items():
                     if pid not in wanted:
-                        http_call("DELETE", "%s/indexer/%s" % (root, item["id"]), headers)
-            else:
-                for pid, item in mapping.items():
-                    new_map.setdefault(str(pid), item["id"])
-            with self.lock:
-                self.state["appindexermap"][str(app_id)] = new_map
-                self.save()
-            log("synced %d indexer(s) to %s (%s)" % (len(new_map), app["name"], reason))
+                        request("DELETE", "/indexer/%s" % rid, ok=(200, 404))
+                        new_map.pop(str(pid), None)
+            remember(new_map)
+            log("synced %d indexer(s) to %s (%s)" % (len(todo), app["name"], event or "full sync"))
 
     @staticmethod
     def differs(current, body):
@@ -873,7 +885,7 @@ class ArrApp:
             self.save()
         messages = []
         if cmd["name"] == "ApplicationIndexerSync":
-            messages = self.sync_all("command")
+            messages = self.sync_all(force=bool(cmd["body"].get("forceSync")))
         time.sleep(0.2)
         with self.lock:
             cmd["ended"] = cmd["stateChangeTime"] = now_iso()
