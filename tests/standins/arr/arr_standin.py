@@ -1294,6 +1294,47 @@ class ProviderTests:
 
     indexer_torznab = indexer_newznab
 
+    # Connect entries: the test sends something real to the configured program
+    def notification_mediabrowser(self, rec):
+        s = rec["settings"]
+        try:
+            status, _h, _t = http_call("GET", base_url(s, 8096) + "/System/Info", {"X-MediaBrowser-Token": s.get("apiKey") or ""})
+        except (OSError, ValueError) as err:
+            return [failure("Host", "Unable to send test message: %s" % getattr(err, "reason", err), placeholders={})]
+        if status == 401:
+            return [failure("ApiKey", "API key is incorrect", placeholders={})]
+        if status >= 300:
+            return [failure("Host", "Unable to send test message: HTTP %s" % status, placeholders={})]
+        return []
+
+    def notification_plexserver(self, rec):
+        s = rec["settings"]
+        try:
+            status, _h, _t = http_call("GET", base_url(s, 32400) + "/identity", {"X-Plex-Token": s.get("authToken") or ""})
+        except (OSError, ValueError) as err:
+            return [failure("Host", "Unable to connect to Plex Media Server: %s" % getattr(err, "reason", err), placeholders={})]
+        if status == 401:
+            return [failure("AuthToken", "Unauthorized - AuthToken is invalid", placeholders={})]
+        if status >= 300:
+            return [failure("Host", "Unable to connect to Plex Media Server: HTTP %s" % status, placeholders={})]
+        return []
+
+    def notification_webhook(self, rec):
+        s = rec["settings"]
+        payload = {"eventType": "Test", "instanceName": self.arr.meta["appName"], "applicationUrl": ""}
+        headers = {"Content-Type": "application/json"}
+        if s.get("username") or s.get("password"):
+            cred = "%s:%s" % (s.get("username") or "", s.get("password") or "")
+            headers["Authorization"] = "Basic " + base64.b64encode(cred.encode()).decode()
+        try:
+            status, _h, _t = http_call("PUT" if s.get("method") == 2 else "POST", s.get("url") or "", headers,
+                                       json.dumps(payload).encode())
+        except (OSError, ValueError) as err:
+            return [failure("Url", "Unable to send test message: %s" % getattr(err, "reason", err), placeholders={})]
+        if status >= 300:
+            return [failure("Url", "Unable to send test message: HTTP %s" % status, placeholders={})]
+        return []
+
     # FlareSolverr: Prowlarr's test sends a request through the proxy to an internet URL; skipped by default
     def indexerproxy_flaresolverr(self, rec):
         if os.environ.get("ARR_STANDIN_FLARESOLVERR_TEST", "skip") != "connect":

@@ -472,3 +472,51 @@ def test_initialize_json_gives_the_key_while_authentication_is_none(stack):
     host.update(authenticationMethod="forms", username="admin", password="secret", passwordConfirmation="secret")
     assert call("PUT", url, host)[0] == 202
     assert call("GET", stack["sonarr"][2] + "/initialize.json", key=None) == (401, None)
+
+
+class FakeJellyfin(http.server.BaseHTTPRequestHandler):
+    """Jellyfin's /System/Info behind an API key, and a webhook receiver."""
+
+    received = []
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+    def reply(self, status):
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def do_GET(self):
+        self.reply(200 if self.path == "/System/Info" and self.headers.get("X-MediaBrowser-Token") == "jf-key" else 401)
+
+    def do_POST(self):
+        FakeJellyfin.received.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+        self.reply(200 if self.path == "/hook" else 404)
+
+
+def test_connect_entries_are_tested_when_an_event_is_on(stack):
+    server = serve(Threaded(("127.0.0.1", 0), FakeJellyfin))
+    FakeJellyfin.received = []
+    try:
+        url = stack["sonarr"][2] + "/api/v3/notification"
+        port = server.server_address[1]
+        jellyfin = {"name": "Jellyfin", "implementation": "MediaBrowser", "configContract": "MediaBrowserSettings",
+                    "onDownload": True, "onUpgrade": True, "tags": [],
+                    "fields": [{"name": "host", "value": "127.0.0.1"}, {"name": "port", "value": port},
+                               {"name": "apiKey", "value": "wrong"}, {"name": "updateLibrary", "value": True}]}
+        status, body = call("POST", url, jellyfin)
+        assert status == 400 and body[0]["propertyName"] == "ApiKey"
+        assert call("POST", url, dict(jellyfin, onDownload=False, onUpgrade=False))[0] == 201  # no event: no test
+        jellyfin["fields"][2]["value"] = "jf-key"
+        status, body = call("POST", url, dict(jellyfin, name="Jellyfin 2"))
+        assert status == 201 and values(body)["apiKey"] == "********" and body["onDownload"] is True
+        hook = {"name": "Hook", "implementation": "Webhook", "configContract": "WebhookSettings", "onGrab": True, "tags": [],
+                "fields": [{"name": "url", "value": "http://127.0.0.1:%d/hook" % port}]}
+        assert call("POST", url, hook)[0] == 201 and FakeJellyfin.received[0]["eventType"] == "Test"
+        hook["fields"][0]["value"] = "http://127.0.0.1:%d/gone" % port
+        assert call("POST", url, dict(hook, name="Hook 2"))[0] == 400
+    finally:
+        server.shutdown()
+        server.server_close()
