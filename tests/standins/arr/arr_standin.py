@@ -325,7 +325,11 @@ class ArrApp:
                 if key == "id":
                     continue
                 seed = CONFIG_SEED.get(section, {})
-                values[key] = seed[key] if key in seed else self.validator.default(schema)
+                values[key] = self.validator.default(schema)
+                if key in seed:
+                    errors = []
+                    self.validator.validate(seed[key], schema, key, errors)
+                    values[key] = seed[key] if not errors else {"uiLanguage": "en"}.get(key, values[key])
             if section == "host":
                 values["port"] = self.meta["port"]
                 values["apiKey"] = self.api_key

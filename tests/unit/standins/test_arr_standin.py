@@ -520,3 +520,26 @@ def test_connect_entries_are_tested_when_an_event_is_on(stack):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("app", ["sonarr", "radarr", "lidarr", "prowlarr"])
+def test_every_app_answers_bodies_its_schema_accepts(app, tmp_path):
+    server, arr = arr_standin.make_server(app, 0, SONARR_KEY, str(tmp_path / "state"), bind="127.0.0.1")
+    serve(server)
+    try:
+        url = "http://127.0.0.1:%d/api/%s" % (server.server_address[1], arr_standin.APPS[app]["api"])
+        kinds = {"downloadclient": "DownloadClientResource", "indexer": "IndexerResource", "notification": "NotificationResource"}
+        if app == "prowlarr":
+            kinds.update(applications="ApplicationResource", indexerproxy="IndexerProxyResource")
+        for kind, schema in kinds.items():
+            templates = call("GET", "%s/%s/schema" % (url, kind))[1]
+            assert templates, kind
+            for template in templates:
+                arr.validator.check(template, schema)
+        for section in arr_standin.CONFIG_SECTIONS[app]:
+            body = call("GET", "%s/config/%s" % (url, section))[1]
+            arr.validator.check(body, arr_standin.CONFIG_SCHEMA[section])
+            assert call("PUT", "%s/config/%s/1" % (url, section), body) == (202, body)  # a round trip changes nothing
+    finally:
+        server.shutdown()
+        server.server_close()
