@@ -388,6 +388,18 @@ class ArrApp:
             self.save()
             return 202, dict(tag)
 
+    def tag_detail(self, tag):
+        """TagDetailsResource: which objects use the tag (the kinds the stand-in has; others empty)."""
+        users = {"downloadClientIds": "downloadclient", "indexerIds": "indexer", "notificationIds": "notification",
+                 "indexerProxyIds": "indexerproxy", "applicationIds": "applications"}
+        out = {}
+        for key in self.validator.properties("TagDetailsResource"):
+            if key in ("id", "label"):
+                out[key] = tag[key]
+            else:
+                out[key] = sorted(i["id"] for i in self.state.get(users.get(key, ""), []) if tag["id"] in (i.get("tags") or []))
+        return out
+
     def tag_in_use(self, oid):
         for kind in list(PROVIDERS) + ["rootfolder"]:
             for item in self.state.get(kind, []):
@@ -1499,8 +1511,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if method == "POST":
                     return arr.tag_add(self.body(raw)) + (j,)
             elif parts[1] == "detail":
-                return 200, [dict(t, delayProfileIds=[], importListIds=[], notificationIds=[], restrictionIds=[], indexerIds=[],
-                                  downloadClientIds=[], autoTagIds=[], seriesIds=[]) for t in arr.table("tag")], j
+                with arr.lock:
+                    details = [arr.tag_detail(t) for t in arr.table("tag")]
+                if len(parts) == 2:
+                    return 200, details, j
+                tid = oid(2)
+                return 200, next((d for d in details if d["id"] == tid), None) or arr.find("tag", tid), j
             else:
                 tid = oid()
                 if method == "GET":

@@ -15,7 +15,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 APPS = ("sonarr", "radarr", "lidarr", "prowlarr")
-COMMON = ["TagResource", "DownloadClientResource", "IndexerResource", "NotificationResource", "HostConfigResource",
+COMMON = ["TagResource", "TagDetailsResource", "DownloadClientResource", "IndexerResource", "NotificationResource", "HostConfigResource",
           "UiConfigResource", "DownloadClientConfigResource", "CommandResource"]
 ARR = ["MetadataProfileResource", "RootFolderResource", "RemotePathMappingResource", "MediaManagementConfigResource", "NamingConfigResource",
        "IndexerConfigResource", "QualityProfileResource"]

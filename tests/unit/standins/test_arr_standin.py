@@ -396,6 +396,8 @@ def test_flaresolverr_applies_only_by_shared_tag_after_the_first_test(stack):
     assert call("PUT", "%s/indexer/%d" % (api, created["id"]), tagged, key=PROWLARR_KEY)[0] == 202
     assert call("POST", api + "/indexer/testall", key=PROWLARR_KEY)[0] == 200
     assert call("DELETE", "%s/tag/%d" % (api, tag["id"]), key=PROWLARR_KEY)[0] == 409  # still in use
+    detail = call("GET", "%s/tag/detail/%d" % (api, tag["id"]), key=PROWLARR_KEY)[1]
+    assert detail["indexerIds"] == [created["id"]] and len(detail["indexerProxyIds"]) == 1 and detail["applicationIds"] == []
 
 
 def test_full_sync_removes_what_prowlarr_no_longer_has_and_leaves_the_users_indexers(stack):
