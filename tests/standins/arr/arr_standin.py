@@ -432,6 +432,8 @@ class ArrApp:
             return "bool"
         if isinstance(value, list) or ftype in ("tag", "select") and field.get("selectOptionsProviderAction") == "list":
             return "list"
+        if field.get("isFloat"):
+            return "float"
         if ftype in ("number",) or isinstance(value, int) or (ftype == "select" and not isinstance(value, str)):
             return "float" if field.get("isFloat") else "int"
         return "str"
@@ -444,12 +446,11 @@ class ArrApp:
                 if isinstance(value, str):
                     return value.lower() == "true"
                 return bool(value)
-            if kind == "int":
+            if kind in ("int", "float"):
                 if value is None or value == "":
-                    return 0
-                return int(value)
-            if kind == "float":
-                return 0.0 if value is None or value == "" else float(value)
+                    # null -> 0, except for nullable settings (int?, double?: no default in the template)
+                    return None if field.get("value") is None else 0
+                return int(value) if kind == "int" else float(value)
             if kind == "list":
                 if value is None:
                     return []

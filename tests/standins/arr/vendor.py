@@ -82,7 +82,7 @@ def main(ref):
 
 
 def field(order, name, label, value=None, ftype="textbox", privacy="normal", advanced=False, options=None, help_text=None,
-          unit=None):
+          unit=None, is_float=False):
     item = {"order": order, "name": name, "label": label}
     if help_text:
         item["helpText"] = help_text
@@ -95,7 +95,7 @@ def field(order, name, label, value=None, ftype="textbox", privacy="normal", adv
     if unit:
         item["unit"] = unit
     item["privacy"] = privacy
-    item["isFloat"] = False
+    item["isFloat"] = is_float
     return item
 
 
@@ -142,8 +142,8 @@ def arr_indexers(app):
         fields.append(field(len(fields), "additionalParameters", "Additional Parameters", advanced=True))
         if protocol == "torrent":
             fields += [field(len(fields), "minimumSeeders", "Minimum Seeders", 1, "number", advanced=True),
-                       field(len(fields) + 1, "seedCriteria.seedRatio", "Seed Ratio", advanced=True),
-                       field(len(fields) + 2, "seedCriteria.seedTime", "Seed Time", unit="minutes", advanced=True)]
+                       field(len(fields) + 1, "seedCriteria.seedRatio", "Seed Ratio", advanced=True, is_float=True),
+                       field(len(fields) + 2, "seedCriteria.seedTime", "Seed Time", ftype="number", unit="minutes", advanced=True)]
         tpl = {"enableRss": True, "enableAutomaticSearch": True, "enableInteractiveSearch": True, "supportsRss": True,
                "supportsSearch": True, "protocol": protocol, "priority": 25}
         if app == "sonarr":
@@ -166,7 +166,7 @@ def prowlarr_indexers():
                   field(5, "baseSettings.grabLimit", "Grab Limit", advanced=True, ftype="number")]
         if protocol == "torrent":
             fields += [field(6, "torrentBaseSettings.appMinimumSeeders", "Apps Minimum Seeders", ftype="number", advanced=True),
-                       field(7, "torrentBaseSettings.seedRatio", "Seed Ratio", advanced=True),
+                       field(7, "torrentBaseSettings.seedRatio", "Seed Ratio", advanced=True, is_float=True),
                        field(8, "torrentBaseSettings.seedTime", "Seed Time", ftype="number", unit="minutes", advanced=True)]
         out.append({"indexerUrls": [], "legacyUrls": [], "definitionName": impl, "description": "Generic %s" % impl,
                     "enable": True, "redirect": False, "supportsRss": True, "supportsSearch": True, "supportsRedirect": False,
