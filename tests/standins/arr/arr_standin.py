@@ -491,7 +491,7 @@ class ArrApp:
             out.pop("name", None)
         return out
 
-    def read_provider(self, kind, body, existing):
+    def read_provider(self, kind, body, existing, post_validators=True):
         """ProviderResource.ToModel + SchemaBuilder.ReadFromSchema: a fresh settings object."""
         schema_name = PROVIDERS[kind]
         self.validator.check(body, schema_name)
@@ -542,14 +542,14 @@ class ArrApp:
         rec["settings"] = settings
         if not name or not str(name).strip():
             failures.append(failure("Name", "'Name' must not be empty.", value=name or "", code="NotEmptyValidator"))
-        else:
+        elif post_validators:
             for other in self.table(kind):
                 if other["name"].lower() == str(name).lower() and (existing is None or other["id"] != existing["id"]):
                     failures.append(failure("Name", "Should be unique", value=name, code="PredicateValidator",
                                             placeholders={"PropertyName": "Name", "PropertyValue": name}))
         if not rec["configContract"]:
             failures.append(failure("ConfigContract", "'Config Contract' must not be empty.", value="", code="NotEmptyValidator"))
-        if body.get("fields") is None and existing is None:
+        if body.get("fields") is None and existing is None and post_validators:
             failures.append(failure("Fields", "'Fields' must not be empty.", code="NotNullValidator"))
         unknown = [t for t in rec["tags"] if t not in self.tag_ids()]
         if unknown:
@@ -671,21 +671,10 @@ class ArrApp:
                                             % (body.get("implementation"), valid), value=body.get("implementation"))])
         # /test skips the POST-only validators (name, fields)
         body = dict(body)
-        body.setdefault("name", "test")
+        body["name"] = body.get("name") or "test"
         body.setdefault("configContract", tpl.get("configContract"))
-        saved_table = self.state.get(kind, [])
-        self.state[kind] = [i for i in saved_table if existing is None or i["id"] != existing["id"]]
-        try:
-            rec = self.read_provider(kind, dict(body, name=body.get("name") or "test", id=0), existing)
-        except ApiError as err:
-            errs = [f for f in (err.body or []) if f.get("propertyName") not in ("Name",)]
-            if errs:
-                raise validation_error(errs)
-            rec = None
-        finally:
-            self.state[kind] = saved_table
-        if rec is not None:
-            self.run_test(kind, rec, not force_test)
+        rec = self.read_provider(kind, body, existing, post_validators=False)
+        self.run_test(kind, rec, not force_test)
         return 200, {}
 
     # ---- events (Prowlarr)
@@ -1444,9 +1433,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def body(self, raw):
         try:
-            return json.loads(raw.decode() or "null")
+            data = json.loads(raw.decode() or "null")
         except ValueError as err:
             raise validation_error([failure("$", "The JSON value could not be converted: %s" % err, code="SchemaValidator")])
+        if not isinstance(data, dict):
+            raise validation_error([failure("$", "The JSON value could not be converted to a resource (a JSON object is expected).",
+                                            code="SchemaValidator")])
+        return data
 
     def route(self, method, path, query, raw):  # pylint: disable=too-many-return-statements,too-many-branches
         arr = self.arr

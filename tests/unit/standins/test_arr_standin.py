@@ -160,6 +160,12 @@ def test_download_client_logs_in_for_real_and_masks_the_password(stack, qbt):
     got = values(call("GET", "%s/%d" % (url, created["id"]))[1])
     assert got["password"] == "********" and got["username"] == "admin" and got["port"] == qbt
 
+    FakeQbt.logins = []
+    stored = call("GET", "%s/%d" % (url, created["id"]))[1]
+    assert call("POST", url + "/test", stored) == (200, {})  # the masked secret is replaced by the stored one
+    assert FakeQbt.logins == [{"username": "admin", "password": "s3cret"}]
+    assert call("POST", url, [stored])[0] == 400  # not an object
+
     status, failures = call("POST", url, dict(qbt_client(qbt, password="wrong"), name="other"))
     assert status == 400 and isinstance(failures, list)
     assert failures[0]["propertyName"] == "Username" and failures[0]["severity"] == "error"
