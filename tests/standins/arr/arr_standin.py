@@ -1397,6 +1397,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Application-Version", self.arr.meta["version"])
+        if status == 201 and isinstance(body, dict) and "id" in body:
+            # CreatedAtAction
+            self.send_header("Location", "%s/%s" % (urllib.parse.urlsplit(self.path).path.rstrip("/"), body["id"]))
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(data)

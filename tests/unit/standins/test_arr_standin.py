@@ -551,3 +551,33 @@ def test_every_app_answers_bodies_its_schema_accepts(app, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_sync_to_radarr_and_lidarr_filters_categories(stack, tmp_path):
+    purl = stack["prowlarr"][2]
+    targets = {}
+    for app, key in (("radarr", "a" * 32), ("lidarr", "b" * 32)):
+        server, _arr = arr_standin.make_server(app, 0, key, str(tmp_path / "state"), bind="127.0.0.1")
+        serve(server)
+        targets[app] = (server, "http://127.0.0.1:%d" % server.server_address[1], key)
+    try:
+        for app, (_server, url, key) in targets.items():
+            body = {"name": app.title(), "implementation": app.title(), "configContract": app.title() + "Settings",
+                    "syncLevel": "addOnly", "tags": [],
+                    "fields": [{"name": "prowlarrUrl", "value": purl}, {"name": "baseUrl", "value": url}, {"name": "apiKey", "value": key}]}
+            assert call("POST", purl + "/api/v1/applications", body, key=PROWLARR_KEY)[0] == 201
+        assert call("POST", purl + "/api/v1/indexer", prowlarr_indexer(purl, "Everything"), key=PROWLARR_KEY)[0] == 201
+        for _wait in range(60):
+            got = {app: call("GET", "%s/api/%s/indexer" % (url, arr_standin.APPS[app]["api"]), key=key)[1]
+                   for app, (_s, url, key) in targets.items()}
+            if all(got.values()):
+                break
+            time.sleep(0.05)
+        radarr_cats = values(got["radarr"][0])["categories"]
+        lidarr_cats = values(got["lidarr"][0])["categories"]
+        assert radarr_cats and all(2000 <= c < 3000 for c in radarr_cats)
+        assert lidarr_cats and all(3000 <= c < 4000 for c in lidarr_cats)
+    finally:
+        for server, _url, _key in targets.values():
+            server.shutdown()
+            server.server_close()
