@@ -21,7 +21,7 @@ options:
     description:
       - Seerr's API key (C(main.apiKey) in C(settings.json)), sent as C(X-Api-Key).
       - Before the first-run setup is done Seerr has no usable key yet; the module then signs in
-        with the media server's administrator (see O(jellyfin)) and reads the key itself.
+        with the media server's administrator (the module's C(media_server) option).
       - Falls back to E(SEERR_API_KEY).
     type: str
   validate_certs:
