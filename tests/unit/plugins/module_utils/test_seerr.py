@@ -1,0 +1,76 @@
+"""Seerr: names resolved to ids from the connection test, loopback refused, error messages."""
+
+import io
+import json
+
+import pytest
+
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+
+from ansible_collections.homelab.mediastack.plugins.module_utils._http import ApiError
+from ansible_collections.homelab.mediastack.plugins.module_utils._seerr import (
+    SeerrClient, is_local, mask_server, resolve_server, server_changes)
+
+LOOKUP = {"profiles": [{"id": 1, "name": "Any"}, {"id": 4, "name": "HD-1080p"}],
+          "rootFolders": [{"id": 1, "path": "/data/media/tv"}], "tags": [{"id": 3, "label": "requests"}],
+          "languageProfiles": [{"id": 1, "name": "English"}]}
+WANTED = dict(name="sonarr", hostname="sonarr", port=8989, api_key="k", use_ssl=False, base_url="",
+              quality_profile="HD-1080p", root_folder="/data/media/tv/", tags=["requests"], is_4k=False,
+              is_default=True, external_url=None, sync_enabled=False, prevent_search=False)
+
+
+def test_names_become_ids():
+    body = resolve_server("sonarr", WANTED, LOOKUP)
+    assert body["activeProfileId"] == 4 and body["activeDirectory"] == "/data/media/tv" and body["tags"] == [3]
+    assert body["hostname"] == "sonarr" and body["enableSeasonFolders"] is True
+
+
+def test_unknown_names_say_what_exists():
+    with pytest.raises(ValueError, match="HD-1080p"):
+        resolve_server("sonarr", dict(WANTED, quality_profile="Ultra"), LOOKUP)
+    with pytest.raises(ValueError, match="/data/media/tv"):
+        resolve_server("sonarr", dict(WANTED, root_folder="/tv"), LOOKUP)
+    with pytest.raises(ValueError, match="requests"):
+        resolve_server("sonarr", dict(WANTED, tags=["nope"]), LOOKUP)
+
+
+def test_loopback_names_are_local():
+    assert is_local("localhost") and is_local("127.0.0.1") and is_local("127.1.2.3") and is_local("::1")
+    assert not is_local("jellyfin") and not is_local("192.0.2.10")
+
+
+def test_server_diff_ignores_keys_seerr_adds_and_masks_the_key():
+    body = resolve_server("radarr", dict(WANTED, name="radarr", hostname="radarr", port=7878,
+                                         root_folder="/data/media/tv", tags=[]), LOOKUP)
+    have = dict(body, id=0, activeProfileName="HD-1080p", extra="kept")
+    assert server_changes(have, body) == {}
+    assert server_changes(dict(have, hostname="127.0.0.1"), body) == {"hostname": "radarr"}
+    assert mask_server(have)["apiKey"] == "********"
+
+
+class Script:
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def __call__(self, url, method, data, headers, **kwargs):
+        self.calls.append((method, url.replace("http://seerr.example.com:5055", ""), headers))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return io.BytesIO(json.dumps(answer).encode())
+
+
+def test_failed_connection_test_names_the_host():
+    script = Script([HTTPError("u", 500, "Error", {}, io.BytesIO(b'{"message": "Failed to connect to Sonarr"}'))])
+    with pytest.raises(ApiError) as err:
+        SeerrClient("http://seerr.example.com:5055", "k3y", opener=script).test_server(
+            "sonarr", {"hostname": "sonarr", "port": 8989, "apiKey": "k3y"})
+    assert "sonarr:8989" in str(err.value) and "k3y" not in str(err.value)
+    assert script.calls[0][:2] == ("POST", "/api/v1/settings/sonarr/test")
+    assert script.calls[0][2]["X-Api-Key"] == "k3y"
+
+
+def test_api_key_that_acts_as_no_user_is_not_usable():
+    script = Script([HTTPError("u", 403, "Forbidden", {}, io.BytesIO(b'{"status": 403, "error": "no"}'))])
+    assert SeerrClient("http://seerr.example.com:5055", "k3y", opener=script).can_use_api_key() is False
