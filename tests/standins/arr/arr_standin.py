@@ -1415,7 +1415,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except ApiError as err:
             status, body, ctype = err.status, err.body, "application/json; charset=utf-8"
         except Exception as err:  # pylint: disable=broad-except
-            log("500 %s %s: %r" % (method, self.path, err))
+            log("500 %s %s: %r" % (method, url.path, err))
             status, body, ctype = 500, {"message": str(err), "description": repr(err)}, "application/json; charset=utf-8"
         if not path.startswith("/__standin/requests"):
             with self.arr.lock:
