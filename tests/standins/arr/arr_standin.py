@@ -1013,7 +1013,14 @@ class ArrApp:
             failures.append(failure("Host", "'Host' must not be empty.", value="", code="NotEmptyValidator"))
         if not remote:
             failures.append(failure("RemotePath", "'Remote Path' must not be empty.", value="", code="NotEmptyValidator"))
-        if not local or not os.path.isdir(local):
+        elif remote != remote.strip():
+            failures.append(failure("RemotePath", "Remote Path '%s' must not start or end with a space" % remote, value=remote,
+                                    code="PredicateValidator"))
+        if not local.startswith("/"):
+            failures.append(failure("LocalPath", "Invalid Path: '%s'" % local, value=local, code="PathValidator"))
+        elif local.rstrip("/") == "":
+            failures.append(failure("LocalPath", "Cannot be set to '/'", value=local, code="NotEqualValidator"))
+        elif not os.path.isdir(local):
             failures.append(failure("LocalPath", "Path '%s' does not exist" % local, value=local, code="PathExistsValidator"))
         if failures:
             raise validation_error(failures)
