@@ -1486,6 +1486,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                          "version": arr.meta["version"], "instanceName": arr.meta["appName"], "theme": "auto", "branch": "main",
                          "analytics": False, "userHash": "00000000", "urlBase": "", "isProduction": True}, j
         prefix = "/api/%s/" % arr.api
+        if path == "/api" and method == "GET":  # ApiInfoController
+            if not self.authorised(query):
+                return 401, None, None
+            return 200, {"current": arr.api, "deprecated": []}, j
         if not path.startswith(prefix) and path != prefix.rstrip("/"):
             if path.startswith("/api/"):
                 if not self.authorised(query):

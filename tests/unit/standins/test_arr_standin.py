@@ -136,6 +136,7 @@ def test_auth_rejects_missing_and_wrong_keys_with_empty_401(stack):
     status, body = call("GET", url + "/api/v3/system/status?apikey=" + SONARR_KEY, key=None)
     assert status == 200 and body["appName"] == "Sonarr" and body["version"].startswith("4.")
     assert call("GET", url + "/api/v1/system/status")[0] == 404  # Sonarr speaks v3
+    assert call("GET", url + "/api") == (200, {"current": "v3", "deprecated": []})
     status, body = call("GET", stack["prowlarr"][2] + "/api/v1/system/status", key=PROWLARR_KEY)
     assert status == 200 and body["appName"] == "Prowlarr"
 
