@@ -26,6 +26,7 @@ __metaclass__ = type
 
 import copy
 import time
+from multiprocessing.pool import ThreadPool
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -357,6 +358,7 @@ class ArrClient(object):
         self.http = JsonHttpClient(self.url, self.name, headers={"X-Api-Key": api_key}, secrets=[api_key],
                                    validate_certs=validate_certs, timeout=timeout, **kwargs)
         self._cache = {}
+        self.tested = {}  # (endpoint, id) -> "" (stored secret passed the app's test) or the complaint
 
     # -- detection --------------------------------------------------------------------------
     def detect(self):
@@ -512,6 +514,7 @@ class Reconciler(object):
         self.secret_policy = secret_policy
         self.secret_values = set()
         self.created_tags = []
+        self.to_verify = None  # a list: record the secret tests instead of running them (pre-pass)
 
     # -- provider objects (download clients, indexers, notifications, applications, proxies) ----
     def schema(self, kind):
@@ -614,6 +617,12 @@ class Reconciler(object):
         """Run the app's own test with the stored object; return the app's complaint or None."""
         if not kind.testable:
             return None
+        if self.to_verify is not None:
+            self.to_verify.append((kind, current))
+            return None
+        done = self.client.tested.get((kind.endpoint, current.get("id")))
+        if done is not None:
+            return done or None
         try:
             self.client.call("POST", kind.endpoint + "/test", body=wire(current),
                              what="test %s %s" % (kind.label, current.get("name")))
@@ -621,6 +630,30 @@ class Reconciler(object):
             return "the stored secret of %s %r failed %s's own test (%s), so the one from the inventory is sent" % (
                 kind.label, current.get("name"), self.client.name, err)
         return None
+
+    def verify_all(self, pending, workers=8):
+        """Run the secret tests of ``pending`` ((kind, object) pairs) side by side; remember the results.
+
+        The apps' tests wait on other services (a download client login, an app called back),
+        so running them in parallel keeps a no-change run short.
+        """
+        if not pending:
+            return
+
+        def one(item):
+            kind, current = item
+            return (kind.endpoint, current.get("id")), self._verify_secrets(kind, current) or ""
+
+        if len(pending) == 1:
+            results = [one(pending[0])]
+        else:
+            pool = ThreadPool(min(workers, len(pending)))
+            try:
+                results = pool.map(one, pending)
+            finally:
+                pool.close()
+                pool.join()
+        self.client.tested.update(results)
 
     def _write(self, kind, method, path, body, key, before, after, msg=None):
         action = "created" if method == "POST" else "updated"
@@ -952,12 +985,14 @@ OBJECT_TOP = {
 def reconcile_all(rec, params):
     """Reconcile a whole set of one app's objects (module arr_objects), one GET per collection.
 
-    Every object is first checked in a pass that writes nothing (check mode, no secret tests;
-    the collections it reads are cached), so invalid input fails before the first write.
+    Every object is first checked in a pass that writes nothing (check mode; the collections it
+    reads are cached), so invalid input fails before the first write. That pass also collects the
+    secret tests the ``verify`` policy needs, which then run side by side.
     """
-    if not rec.check_mode:
-        _reconcile_all(Reconciler(rec.client, check_mode=True, force_save=rec.force_save,
-                                  secret_policy="on_create"), params)
+    pre = Reconciler(rec.client, check_mode=True, force_save=rec.force_save, secret_policy=rec.secret_policy)
+    pre.to_verify = []
+    _reconcile_all(pre, params)
+    rec.verify_all(pre.to_verify)
     return _reconcile_all(rec, params)
 
 

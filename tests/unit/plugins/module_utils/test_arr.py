@@ -356,3 +356,15 @@ def test_arr_objects_checks_every_object_before_the_first_write():
     with pytest.raises(ArrError, match="Unknown field"):
         execute("arr_objects", params, opener=script, sleep=lambda s: None)
     assert script.writes() == []  # the tag and the first client were not created either
+
+
+def test_arr_objects_rerun_reads_each_collection_once_and_tests_each_secret_once():
+    script = Script([STATUS, ("GET", "/api/v3/downloadclient", 200, [_stored()]),
+                     ("GET", "/api/v3/tag", 200, [{"id": 3, "label": "streaming"}]),
+                     ("POST", "/api/v3/downloadclient/test", 200, {})])
+    client = dict((k, PARAMS[k]) for k in ("name", "implementation", "fields", "tags", "priority"))
+    params = dict(url="http://sonarr.example.com:8989", api_key=SONARR_KEY, validate_certs=True, timeout=5, app=None,
+                  force_save=False, secret_policy="verify", purge=[], download_clients=[client])
+    result = execute("arr_objects", params, opener=script, sleep=lambda s: None)
+    assert not result["changed"] and result["counts"] == {"unchanged": 1}
+    assert len(script.calls) == 4
