@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, homelab.mediastack contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the media_apps role (documentation in the .yml files of the same names).
+
+The logic lives in plugins/module_utils/_media_apps.py so unit tests call it directly.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps import (
+    MediaAppsError,
+    arr_config_xml,
+    compose_project,
+    compose_secrets_env,
+    k8s_manifests,
+    merge_catalog,
+    preflight_errors,
+    qbittorrent_settings,
+)
+
+
+def _wrap(name, func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except MediaAppsError as exc:
+        raise AnsibleFilterError('%s: %s' % (name, exc))
+
+
+def media_apps_merge(catalog, enabled, overrides=None, extra=None, config_root=None):
+    return _wrap('media_apps_merge', merge_catalog, catalog, enabled, overrides, extra, config_root)
+
+
+def media_apps_preflight(apps, runtime, secrets=None, pool=None, nfs_hits=None, host='this host'):
+    return _wrap('media_apps_preflight', preflight_errors, apps, runtime, secrets, pool, nfs_hits, host)
+
+
+def media_apps_compose(apps, name, **kwargs):
+    return _wrap('media_apps_compose', compose_project, name, apps, **kwargs)
+
+
+def media_apps_compose_env(apps, api_keys=None, passwords=None, vpn_secrets=None):
+    return _wrap('media_apps_compose_env', compose_secrets_env, apps, api_keys, passwords, vpn_secrets)
+
+
+def media_apps_k8s(apps, **kwargs):
+    return _wrap('media_apps_k8s', k8s_manifests, apps, **kwargs)
+
+
+def media_apps_arr_config_xml(api_key, port, url_base=''):
+    return _wrap('media_apps_arr_config_xml', arr_config_xml, port, api_key, url_base)
+
+
+def media_apps_qbittorrent_settings(password_hash, **kwargs):
+    return _wrap('media_apps_qbittorrent_settings', qbittorrent_settings, password_hash, **kwargs)
+
+
+class FilterModule(object):
+    """media_apps filters."""
+
+    def filters(self):
+        return {
+            'media_apps_merge': media_apps_merge,
+            'media_apps_preflight': media_apps_preflight,
+            'media_apps_compose': media_apps_compose,
+            'media_apps_compose_env': media_apps_compose_env,
+            'media_apps_k8s': media_apps_k8s,
+            'media_apps_arr_config_xml': media_apps_arr_config_xml,
+            'media_apps_qbittorrent_settings': media_apps_qbittorrent_settings,
+        }
