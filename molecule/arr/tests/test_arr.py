@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 testinfra_hosts = ["ansible://arr-stack"]
 
 # Test-only keys of the stand-ins (molecule.yml).
@@ -12,17 +14,33 @@ KEYS = {
     "prowlarr": ("v1", 9696, "8d3b4f5e6a7c8d9e0f1a2b3c4d5e6f7a"),
 }
 
-GET = """
+PATHS = {
+    "sonarr": ["downloadclient", "rootfolder", "remotepathmapping", "config/mediamanagement", "indexer"],
+    "radarr": ["downloadclient", "rootfolder", "remotepathmapping", "config/mediamanagement", "indexer"],
+    "lidarr": ["downloadclient", "rootfolder", "remotepathmapping", "config/mediamanagement", "indexer"],
+    "prowlarr": ["tag", "applications", "indexerproxy", "indexer"],
+}
+
+# One remote call reads everything (each testinfra command costs an Ansible round trip).
+READ_ALL = """
 import json, sys, urllib.request
-req = urllib.request.Request(sys.argv[1], headers={"X-Api-Key": sys.argv[2]})
-print(json.dumps(json.load(urllib.request.urlopen(req))))
+keys, paths = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+out = {}
+for app, (version, port, key) in keys.items():
+    for path in paths[app]:
+        req = urllib.request.Request("http://127.0.0.1:%d/api/%s/%s" % (port, version, path), headers={"X-Api-Key": key})
+        out["%s/%s" % (app, path)] = json.load(urllib.request.urlopen(req))
+print(json.dumps(out))
 """
 
 
-def api(host, app, path):
-    version, port, key = KEYS[app]
-    url = "http://127.0.0.1:%d/api/%s/%s" % (port, version, path)
-    return json.loads(host.check_output("python3 -c '%s' '%s' '%s'" % (GET, url, key)))
+@pytest.fixture(scope="module")
+def apis(host):
+    return json.loads(host.check_output("python3 -c '%s' '%s' '%s'" % (READ_ALL, json.dumps(KEYS), json.dumps(PATHS))))
+
+
+def api(apis, app, path):
+    return apis["%s/%s" % (app, path)]
 
 
 def fields(obj):
@@ -33,48 +51,48 @@ def by_name(items):
     return dict((i["name"], i) for i in items)
 
 
-def test_download_clients_with_a_category_per_app(host):
+def test_download_clients_with_a_category_per_app(apis):
     for app, field, nzb_category in (("sonarr", "tvCategory", "Series"), ("radarr", "movieCategory", "Movies"),
                                      ("lidarr", "musicCategory", "Music")):
-        clients = by_name(api(host, app, "downloadclient"))
+        clients = by_name(api(apis, app, "downloadclient"))
         qbt = fields(clients["qBittorrent"])
         assert (qbt["host"], qbt["port"], qbt[field]) == ("127.0.0.1", 8080, app)
         assert qbt["password"] == "********"
         assert fields(clients["NZBGet"])[field] == nzb_category
 
 
-def test_root_folders_and_a_mapping_only_for_the_client_that_needs_one(host):
+def test_root_folders_and_a_mapping_only_for_the_client_that_needs_one(apis):
     for app, folder in (("sonarr", "/data/media/tv"), ("radarr", "/data/media/movies"), ("lidarr", "/data/media/music")):
-        assert [r["path"].rstrip("/") for r in api(host, app, "rootfolder")] == [folder]
-        mappings = api(host, app, "remotepathmapping")
+        assert [r["path"].rstrip("/") for r in api(apis, app, "rootfolder")] == [folder]
+        mappings = api(apis, app, "remotepathmapping")
         assert [(m["host"], m["remotePath"], m["localPath"]) for m in mappings] == [
             ("127.0.0.1", "/downloads/", "/data/torrents/")]
 
 
-def test_hardlinks_on_one_filesystem(host):
+def test_hardlinks_on_one_filesystem(apis):
     for app in ("sonarr", "radarr", "lidarr"):
-        assert api(host, app, "config/mediamanagement")["copyUsingHardlinks"] is True
+        assert api(apis, app, "config/mediamanagement")["copyUsingHardlinks"] is True
 
 
-def test_prowlarr_applications_flaresolverr_and_tags(host):
-    tags = dict((t["id"], t["label"]) for t in api(host, "prowlarr", "tag"))
-    apps = by_name(api(host, "prowlarr", "applications"))
+def test_prowlarr_applications_flaresolverr_and_tags(apis):
+    tags = dict((t["id"], t["label"]) for t in api(apis, "prowlarr", "tag"))
+    apps = by_name(api(apis, "prowlarr", "applications"))
     assert sorted(apps) == ["Lidarr", "Radarr", "Sonarr"]
     for name, port in (("Sonarr", 8989), ("Radarr", 7878), ("Lidarr", 8686)):
         assert apps[name]["syncLevel"] == "fullSync"
         assert fields(apps[name])["baseUrl"] == "http://127.0.0.1:%d" % port
         assert fields(apps[name])["prowlarrUrl"] == "http://127.0.0.1:9696"
-    proxy = by_name(api(host, "prowlarr", "indexerproxy"))["FlareSolverr"]
+    proxy = by_name(api(apis, "prowlarr", "indexerproxy"))["FlareSolverr"]
     assert [tags[t] for t in proxy["tags"]] == ["flaresolverr"]
-    indexers = by_name(api(host, "prowlarr", "indexer"))
+    indexers = by_name(api(apis, "prowlarr", "indexer"))
     assert [tags[t] for t in indexers["Torznab One"]["tags"]] == ["flaresolverr"]
     assert indexers["Newznab Two"]["tags"] == []
 
 
-def test_indexers_reached_the_apps(host):
+def test_indexers_reached_the_apps(apis):
     # Prowlarr's ApplicationIndexerSync pushed its indexers into every app.
     for app in ("sonarr", "radarr", "lidarr"):
-        names = [i["name"] for i in api(host, app, "indexer")]
+        names = [i["name"] for i in api(apis, app, "indexer")]
         assert any("Newznab Two" in n for n in names), names
 
 
