@@ -1,0 +1,67 @@
+"""The media_apps preflight, run by Ansible on localhost with bad inventories.
+
+Each inventory must be refused before anything is changed, with a message naming the app. This
+exercises the role's wiring (facts, the storage layer's nfs_client_mounts, paths_on_nfs), not
+only the Python checks (tests/unit/plugins/module_utils/test_media_apps.py).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+KEY = "0123456789abcdef0123456789abcdef"
+PLAY = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: homelab.mediastack.media_apps
+"""
+BASE = {"mediastack_api_keys": {"sonarr": KEY, "sabnzbd": KEY},
+        "media_apps_passwords": {"qbittorrent": "test-only", "nzbget": "test-only"},
+        "media_apps_docker_install": False}
+
+CASES = {
+    "config_on_nfs": ({"media_apps_runtime": "native", "media_apps_enabled": ["qbittorrent"],
+                       "media_apps_config_root": "/srv/nfs-config/apps",
+                       "nfs_client_mounts": [{"server": "192.0.2.20", "export": "/tank/config",
+                                              "mount": "/srv/nfs-config"}]},
+                      "qbittorrent: its config /srv/nfs-config/apps/qbittorrent is on the NFS mount /srv/nfs-config"),
+    "port_twice": ({"media_apps_runtime": "compose", "media_apps_enabled": ["qbittorrent", "sabnzbd"],
+                    "media_apps_overrides": {"sabnzbd": {"ports": [{"port": 8080}]}}},
+                   "sabnzbd: port 8080/tcp is already used by qbittorrent on localhost"),
+    "lb_ip_outside_pool": ({"media_apps_runtime": "kubernetes", "media_apps_enabled": ["sonarr"],
+                            "mediastack_metallb_addresses": ["192.0.2.150-192.0.2.165"],
+                            "media_apps_overrides": {"sonarr": {"lb_ip": "192.0.2.200"}}},
+                           "sonarr: LoadBalancer IP 192.0.2.200 is outside the MetalLB pool"),
+    "memory_floor": ({"media_apps_runtime": "compose", "media_apps_enabled": ["flaresolverr"],
+                      "media_apps_overrides": {"flaresolverr": {"resources": {"limits": {"memory": "512Mi"}}}}},
+                     "flaresolverr: memory limit 512Mi is below its floor 1Gi"),
+    "missing_api_key": ({"media_apps_runtime": "compose", "media_apps_enabled": ["radarr"]},
+                        "radarr: needs an API key chosen before its first start"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_inventory_is_refused(case, tmp_path):
+    extra, message = CASES[case]
+    (tmp_path / "play.yml").write_text(PLAY)
+    (tmp_path / "vars.json").write_text(json.dumps(dict(BASE, **extra)))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+               ANSIBLE_NOCOLOR="1")
+    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
+                             "-e", "@%s" % (tmp_path / "vars.json"), "-e", "ansible_python_interpreter=%s" % sys.executable],
+                            capture_output=True, text=True, env=env, check=False, timeout=300)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert message in " ".join(out.split()), out
+    # refused in the preflight: no deployment task ran
+    assert "media_apps : Deploy the apps with the runtime" not in out
