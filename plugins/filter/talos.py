@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gzip
+import json
+
 from ansible.errors import AnsibleFilterError
 
 try:
@@ -28,15 +31,32 @@ def _definition(schema, document):
     return None
 
 
+_SCHEMAS = {}
+
+
+def _load_schema(path):
+    """Talos's schema from a .json or .json.gz file on the controller (read once per path)."""
+    if path not in _SCHEMAS:
+        try:
+            opener = gzip.open if path.endswith(".gz") else open
+            with opener(path, "rt", encoding="utf-8") as handle:
+                _SCHEMAS[path] = json.load(handle)
+        except (OSError, ValueError) as err:
+            raise AnsibleFilterError("talos_config_errors: cannot read the schema %s: %s" % (path, err))
+    return _SCHEMAS[path]
+
+
 def talos_config_errors(documents, schema):
     """Every schema error of the Talos machine config documents, as readable strings ([] when valid)."""
+    if isinstance(schema, str) and (schema.endswith(".json") or schema.endswith(".json.gz")):
+        schema = _load_schema(schema)
     if not HAS_JSONSCHEMA:
         raise AnsibleFilterError("talos_config_errors needs the Python library jsonschema (4.x) on the controller: "
                                  "pip install jsonschema")
     if isinstance(documents, dict):
         documents = [documents]
     if not isinstance(schema, dict) or "$defs" not in schema:
-        raise AnsibleFilterError("talos_config_errors: the schema must be Talos's config.schema.json, loaded (from_json)")
+        raise AnsibleFilterError("talos_config_errors: the schema must be Talos's config.schema.json, loaded (from_json) or its path")
     errors = []
     for index, document in enumerate(documents):
         if not isinstance(document, dict):

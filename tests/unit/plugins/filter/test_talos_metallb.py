@@ -1,5 +1,6 @@
 """talos_config_errors (against Talos v1.13's schema, bundled in the role) and metallb_pool_check."""
 
+import gzip
 import importlib.util
 import json
 from pathlib import Path
@@ -12,7 +13,9 @@ from ansible_collections.homelab.mediastack.plugins.filter.metallb import metall
 from ansible_collections.homelab.mediastack.plugins.filter.talos import talos_config_errors
 
 ROOT = Path(__file__).resolve().parents[4]
-SCHEMA = json.loads((ROOT / "roles" / "talos_cluster" / "files" / "config.schema.json").read_text(encoding="utf-8"))
+SCHEMA_FILE = ROOT / "roles" / "talos_cluster" / "files" / "config.schema.json.gz"
+with gzip.open(SCHEMA_FILE, "rt", encoding="utf-8") as _handle:
+    SCHEMA = json.load(_handle)
 _SPEC = importlib.util.spec_from_file_location("talosctl_standin", ROOT / "tests" / "standins" / "talos" / "talosctl_standin.py")
 talosctl_standin = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(talosctl_standin)
@@ -57,9 +60,16 @@ def test_typed_document_with_unknown_field_fails():
     assert talos_config_errors([dict(HOSTNAME, hostnme="x")], SCHEMA)
 
 
-def test_schema_must_be_loaded():
+def test_schema_from_its_gzip_file():
+    assert talos_config_errors([HOSTNAME], str(SCHEMA_FILE)) == []
+    assert talos_config_errors([dict(HOSTNAME, hostnme="x")], str(SCHEMA_FILE))
+
+
+def test_schema_must_be_loaded_or_a_path():
     with pytest.raises(AnsibleFilterError):
-        talos_config_errors([HOSTNAME], "config.schema.json")
+        talos_config_errors([HOSTNAME], "config.schema")
+    with pytest.raises(AnsibleFilterError):
+        talos_config_errors([HOSTNAME], "/nonexistent/config.schema.json")
 
 
 def test_pool_fits_requested_ips_plus_spare():
