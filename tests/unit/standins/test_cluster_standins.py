@@ -158,3 +158,19 @@ def test_agent_with_right_token_registers_with_taint(k3s_server):
         agent.wait(timeout=5)
     token = (tmp_path / "data" / "server" / "token").read_text()
     assert token.startswith("K10") and token.strip().endswith("::server:right-token-0123456789")
+
+
+def test_installer_usb_first_in_boot_order_comes_back_in_maintenance(tmp_path):
+    # seed 000: the USB installer left in; after the install reboot the node is in maintenance mode again.
+    env = dict(os.environ, TALOS_STANDIN_STATE=str(tmp_path / "state"), TALOS_STANDIN_REBOOT_SECONDS="0.2")
+    talosctl(env, "__standin", "add-node", "192.0.2.11", "--disk", "nvme0n1:nvme:512", "--disk", "sda:usb:32",
+             "--usb-boot-first")
+    talosctl(env, "gen", "secrets", "-o", str(tmp_path / "secrets.yaml"))
+    config = talosctl(env, "gen", "config", "c", "https://192.0.2.10:6443", "--with-secrets", str(tmp_path / "secrets.yaml"),
+                      "--output-types", "controlplane", "--install-disk", "/dev/nvme0n1", "-o", "-").stdout
+    assert talosctl(env, "apply-config", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11", "--file", "/dev/stdin",
+                    stdin=config).returncode == 0
+    time.sleep(0.3)
+    assert talosctl(env, "get", "disks", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11").returncode == 0
+    volumes = talosctl(env, "get", "discoveredvolumes", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11").stdout
+    assert "STATE" in volumes  # installed, but not booted
