@@ -2,7 +2,7 @@
 
 Compose projects against the Compose Specification schema, Kubernetes objects with
 kubernetes-validate in strict mode, MetalLB objects against the MetalLB v0.16.1 CRD schemas. The
-schemas are vendored unmodified in tests/unit/data/reference (see SOURCES.md there). A manifest
+schemas are vendored unmodified in tests/unit/data/reference and tests/unit/data/metallb. A manifest
 with a typo must fail the strict validation.
 """
 
@@ -22,6 +22,8 @@ from ansible_collections.homelab.mediastack.plugins.module_utils import _media_a
 
 ROOT = Path(__file__).resolve().parents[4]
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT / "tests" / "unit" / "data" / "reference"))
+# MetalLB v0.16.1 CRDs, vendored once for the cluster and apps tests (README.md there).
+METALLB = ROOT / "tests" / "unit" / "data" / "metallb"
 CATALOG = yaml.safe_load((ROOT / "roles" / "media_apps" / "vars" / "main.yml").read_text())["media_apps_catalog"]
 K8S_VERSION = "1.33.0"
 KEYS = {name: "%032x" % (i + 1) for i, name in enumerate(["sonarr", "radarr", "lidarr", "prowlarr", "sabnzbd"])}
@@ -220,7 +222,7 @@ def test_seed000_secret_keys_and_vpn_sidecar(seed000):
 
 
 def _crd_schema(name):
-    crd = yaml.safe_load((REFERENCE / "metallb" / name).read_text())
+    crd = yaml.safe_load((METALLB / name).read_text())
     return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
