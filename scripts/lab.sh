@@ -15,6 +15,8 @@ lab_model() {
 import json, shlex, sys
 inv = json.load(sys.stdin)
 for name, hv in sorted(inv["_meta"]["hostvars"].items()):
+    if not hv.get("lab_container", True):
+        continue  # a host only a stand-in knows (Talos nodes): no container
     net = hv["lab_network"]
     extra = " ".join(shlex.quote(a) for a in hv.get("lab_podman_args", []))
     print(name, hv["ansible_host"], net["name"], net["subnet"], extra)
