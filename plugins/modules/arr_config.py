@@ -90,14 +90,14 @@ requests:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, run_module,
+    CONNECTION_SPEC, SECRET_POLICIES, run_module,
 )
 
 ARGUMENT_SPEC = dict(CONNECTION_SPEC)
 ARGUMENT_SPEC.update(
     section=dict(type='str', required=True, choices=['mediamanagement', 'naming', 'host', 'ui', 'downloadclient', 'indexer']),
     settings=dict(type='dict', required=True),
-    secret_policy=dict(type='str', default='verify', choices=['verify', 'always', 'on_create']),
+    secret_policy=dict(type='str', default='verify', choices=list(SECRET_POLICIES)),
 )
 
 
