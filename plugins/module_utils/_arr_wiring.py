@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import deep_merge
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import (
     norm_dir, remote_path_mappings, translate as _translate,
 )
@@ -137,7 +138,8 @@ def wiring_plan(model):
             "name": name, "app": kind, "url": app["url"].rstrip("/"), "api_key": api_key,
             "download_clients": download_clients, "root_folders": root_folders,
             "remote_path_mappings": mappings,
-            "config": dict({"mediamanagement": {"copyUsingHardlinks": bool(hardlinks)}}, **(app.get("config") or {})),
+            # deep merge: a user's mediamanagement keys join the computed hardlink setting
+            "config": deep_merge({"mediamanagement": {"copyUsingHardlinks": bool(hardlinks)}}, app.get("config") or {}),
         }
         if app.get("tags") is not None:
             spec["tags"] = app["tags"]

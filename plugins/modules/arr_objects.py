@@ -163,25 +163,17 @@ requests:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, SECRET_POLICIES, run_module,
+    CONNECTION_SPEC, SECRET_POLICIES, objects_spec, run_module,
 )
 
 ARGUMENT_SPEC = dict(CONNECTION_SPEC)
+ARGUMENT_SPEC.update(objects_spec())
 ARGUMENT_SPEC.update(
-    tags=dict(type='list', elements='raw'),
-    download_clients=dict(type='list', elements='dict'),
-    indexers=dict(type='list', elements='dict'),
-    notifications=dict(type='list', elements='dict'),
-    root_folders=dict(type='list', elements='raw'),
-    remote_path_mappings=dict(type='list', elements='dict'),
     config=dict(type='dict'),
-    applications=dict(type='list', elements='dict'),
-    indexer_proxies=dict(type='list', elements='dict'),
     purge=dict(type='list', elements='str', default=[]),
     force_save=dict(type='bool', default=False),
     secret_policy=dict(type='str', default='verify', choices=list(SECRET_POLICIES)),
 )
-
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
