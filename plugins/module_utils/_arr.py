@@ -137,7 +137,7 @@ def _dispatch(module_name, client, rec, params):
     if module_name == "arr_config":
         return _single(config_section(rec, params["section"], params["settings"] or {}), client.name)
     if module_name == "arr_command":
-        return run_command(client, params, rec.check_mode)
+        return run_command(client, params, rec.check_mode, opener=client.opener)
     if module_name == "arr_info":
         return gather_info(client, params.get("gather"))
     if module_name == "arr_objects":

@@ -161,6 +161,7 @@ class ArrClient(object):
         self.app_version = None
         self.http = JsonHttpClient(self.url, self.name, headers={"X-Api-Key": api_key}, secrets=[api_key],
                                    validate_certs=validate_certs, timeout=timeout, **kwargs)
+        self.opener = opener
         self._cache = {}
         self.tested = {}  # (endpoint, id) -> "" (stored secret passed the app's test) or the complaint
 

@@ -180,9 +180,12 @@ def wiring_plan(model):
                                     % indexer.get("name"))
                 entry["tags"] = sorted(set(list(entry.get("tags") or []) + [tag]))
             indexers.append(entry)
+        # after a sync, each app is checked for Prowlarr's indexers (the command completes even when a push failed)
+        check_apps = [{"name": entry["name"], "url": spec["url"], "api_key": spec["api_key"]}
+                      for entry, spec in zip(applications, apps_out)]
         prowlarr_out = {"name": "prowlarr", "app": "prowlarr", "url": prowlarr["url"].rstrip("/"), "api_key": api_key,
                         "tags": sorted(set(tags)), "indexer_proxies": proxies, "applications": applications,
-                        "indexers": indexers}
+                        "indexers": indexers, "check_apps": check_apps}
     for spec in apps_out:
         spec.pop("prowlarr")
     return {"arr": apps_out, "prowlarr": prowlarr_out}

@@ -284,6 +284,26 @@ def test_p10_user_mediamanagement_keeps_the_hardlink_setting():
     assert config == {"copyUsingHardlinks": True, "recycleBin": "/data/.recycle"}
 
 
+# --- 11. Prowlarr sync failures are made visible -------------------------------------------------
+
+def test_p11_sync_that_reached_no_app_fails_naming_it(apps):
+    prowlarr_url, prowlarr = apps("prowlarr")
+    sonarr_url, sonarr = apps("sonarr")
+    execute("arr_objects", params(prowlarr_url, applications=[{
+        "name": "Sonarr", "implementation": "Sonarr", "sync_level": "fullSync",
+        "fields": {"prowlarrUrl": prowlarr_url, "baseUrl": sonarr_url, "apiKey": KEY}}],
+        indexers=[{"name": "nz", "implementation": "Newznab",
+                   "fields": {"baseUrl": prowlarr_url + "/__standin/newznab/nz"}}]))
+    command = params(prowlarr_url, name="ApplicationIndexerSync", body={"forceSync": True}, wait=True,
+                     wait_timeout=20, poll_interval=0, check_apps=[{"url": sonarr_url, "api_key": KEY}])
+    result = execute("arr_command", command)
+    assert result["apps"][0]["synced"] >= 1
+    sonarr.state["indexer"] = []  # the app was rebuilt ...
+    prowlarr.state["applications"][0]["settings"]["apiKey"] = "stale-key"  # ... with a new key
+    with pytest.raises(ArrError, match="Sonarr at .* holds none of Prowlarr's 1 indexer"):
+        execute("arr_command", command)
+
+
 # --- 12. smaller ones -----------------------------------------------------------------------------
 
 def test_p12_tag_labels_checked_before_any_write(apps, qbt):
