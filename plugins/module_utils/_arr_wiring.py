@@ -58,6 +58,16 @@ def _client_protocol(client):
     return "usenet" if str(client.get("implementation", "")).lower() in USENET else "torrent"
 
 
+def _ui_user_config(user):
+    """The web UI login every app gets (config/host: Forms with this user), or nothing."""
+    if not user:
+        return {}
+    if not user.get("username") or not user.get("password"):
+        raise PlanError("arr_wiring_ui_user needs username and password")
+    return {"host": {"authenticationMethod": "forms", "authenticationRequired": "enabled",
+                     "username": user["username"], "password": user["password"]}}
+
+
 def wiring_plan(model):
     """Return ``{"arr": [app spec, ...], "prowlarr": spec or None, "hardlinks": bool}``.
 
@@ -66,6 +76,7 @@ def wiring_plan(model):
     """
     data_root = norm_dir(model.get("data_root") or "/data")
     api_keys = model.get("api_keys") or {}
+    ui_config = _ui_user_config(model.get("ui_user"))
     clients = model.get("download_clients") or []
     filesystems = model.get("filesystems") or [data_root]
     default_mounts = {data_root: data_root}
@@ -139,7 +150,8 @@ def wiring_plan(model):
             "download_clients": download_clients, "root_folders": root_folders,
             "remote_path_mappings": mappings,
             # deep merge: a user's mediamanagement keys join the computed hardlink setting
-            "config": deep_merge({"mediamanagement": {"copyUsingHardlinks": bool(hardlinks)}}, app.get("config") or {}),
+            "config": deep_merge(dict(ui_config, mediamanagement={"copyUsingHardlinks": bool(hardlinks)}),
+                                 app.get("config") or {}),
         }
         if app.get("tags") is not None:
             spec["tags"] = app["tags"]
@@ -185,7 +197,7 @@ def wiring_plan(model):
                       for entry, spec in zip(applications, apps_out)]
         prowlarr_out = {"name": "prowlarr", "app": "prowlarr", "url": prowlarr["url"].rstrip("/"), "api_key": api_key,
                         "tags": sorted(set(tags)), "indexer_proxies": proxies, "applications": applications,
-                        "indexers": indexers, "check_apps": check_apps}
+                        "indexers": indexers, "check_apps": check_apps, "config": ui_config}
     for spec in apps_out:
         spec.pop("prowlarr")
     return {"arr": apps_out, "prowlarr": prowlarr_out}

@@ -334,3 +334,13 @@ def test_p12_untagged_indexer_proxy_is_said_to_apply_to_no_indexer(apps):
     result = execute("arr_objects", params(url, tags=["flaresolverr"],
                                            indexer_proxies=[dict(proxy, tags=["flaresolverr"])]))
     assert not result.get("warnings")
+
+
+def test_p6_the_role_model_gives_every_app_the_same_web_ui_user():
+    model = {"data_root": "/data", "ui_user": {"username": "admin", "password": "ui-Pw-1"},
+             "apps": [{"name": "sonarr", "url": "http://sonarr:8989", "api_key": KEY}],
+             "prowlarr": {"url": "http://prowlarr:9696", "api_key": KEY}, "download_clients": []}
+    plan = wiring_plan(model)
+    host = {"authenticationMethod": "forms", "authenticationRequired": "enabled", "username": "admin",
+            "password": "ui-Pw-1"}
+    assert plan["arr"][0]["config"]["host"] == host and plan["prowlarr"]["config"]["host"] == host
