@@ -213,3 +213,22 @@ def test_testall_results_have_the_recorded_shape(serve, tmp_path):
     assert status == 400
     assert set(answer[0]) == set(real[0])
     assert set(real[0]["validationFailures"][0]) <= set(answer[0]["validationFailures"][0])
+
+
+def test_unchanged_put_is_not_tested_in_sonarr_but_is_in_prowlarr(serve):
+    """Sonarr.Api.V3/ProviderControllerBase.cs: tests and writes only a changed definition (202 either way);
+    Prowlarr.Api.V1/ProviderControllerBase.cs: tests every enabled PUT unless forceSave."""
+    sonarr = serve("sonarr")
+    client = {"name": "down", "implementation": "Sabnzbd", "configContract": "SabnzbdSettings", "enable": True,
+              "priority": 1, "tags": [], "fields": [{"name": "host", "value": "127.0.0.1"}, {"name": "port", "value": 1}]}
+    status, created = call("POST", sonarr + "/downloadclient?forceSave=true", dict(client, enable=False))
+    assert status == 201
+    stored = dict(created, enable=True)
+    assert call("PUT", sonarr + "/downloadclient/%d?forceSave=true" % created["id"], stored)[0] == 202
+    assert call("PUT", sonarr + "/downloadclient/%d" % created["id"], stored)[0] == 202  # unchanged: no test
+    assert call("PUT", sonarr + "/downloadclient/%d" % created["id"], dict(stored, priority=2))[0] == 400
+    prowlarr = serve("prowlarr")
+    status, created = call("POST", prowlarr + "/downloadclient?forceSave=true", dict(client, enable=False))
+    stored = dict(created, enable=True)
+    assert call("PUT", prowlarr + "/downloadclient/%d?forceSave=true" % created["id"], stored)[0] == 202
+    assert call("PUT", prowlarr + "/downloadclient/%d" % created["id"], stored)[0] == 400  # re-tested
