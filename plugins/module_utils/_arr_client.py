@@ -17,6 +17,7 @@ import re
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.six import string_types
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._http import ApiError, JsonHttpClient
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import (
@@ -133,7 +134,7 @@ def mask_config(obj):
         return obj
     out = dict(obj)
     for key in out:
-        if is_secret_key(key) and isinstance(out[key], (str, type(u""))) and out[key] not in (None, ""):
+        if is_secret_key(key) and isinstance(out[key], string_types) and out[key] != "":
             out[key] = MASK
     return out
 
