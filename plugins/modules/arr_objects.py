@@ -337,6 +337,7 @@ ARGUMENT_SPEC.update(
     secret_policy=dict(type='str', default='verify', choices=list(SECRET_POLICIES)),
 )
 
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, 'arr_objects')
