@@ -36,7 +36,7 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client imp
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_commands import run_command
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_info import gather_info
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_kinds import (
-    CONFIG_AFTER, CONFIG_SECTIONS, KIND_TABLE, KINDS, MODULE_KINDS, kind_by_option, module_spec,
+    CONFIG_AFTER, CONFIG_SECTIONS, KIND_TABLE, KINDS, MODULE_KINDS, module_spec,
 )
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import MASK, SECRET_POLICIES, Reconciler
 
