@@ -85,7 +85,7 @@ class WiringDoctor(object):
             return False
         version = str((status or {}).get("version", ""))
         self.add("app_answers", "apps", spec["url"], "ok", "%s %s answers with the vaulted API key" % (name, version))
-        major = version.split(".")[0]
+        major = version.split(".", maxsplit=1)[0]
         if major.isdigit() and int(major) < SUPPORTED_MAJOR[spec["app"]]:
             self.add("app_version", "apps", spec["url"], "fail",
                      "%s %s is older than the oldest supported (%d)" % (name, version, SUPPORTED_MAJOR[spec["app"]]),
@@ -170,8 +170,8 @@ class WiringDoctor(object):
                 continue
             if base_url != _norm(want["base_url"]):
                 self.add("prowlarr_application", "wiring", where, "fail",
-                         "Prowlarr reaches %s at %s, the inventory says %s" % (application.get("name"), base_url,
-                                                                              want["base_url"]),
+                         "Prowlarr reaches %s at %s, the inventory says %s"
+                         % (application.get("name"), base_url, want["base_url"]),
                          "run --tags wiring (prowlarr_base_url of the app in arr_wiring_apps)")
             elif application.get("syncLevel") == "disabled":
                 self.add("prowlarr_application", "wiring", where, "fail",

@@ -26,6 +26,7 @@ attributes:
     description: Only computes; the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show as a diff.
   idempotent:
     support: full
     description: Changes nothing.

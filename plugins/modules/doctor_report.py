@@ -17,7 +17,7 @@ description:
     every host, and returns a short table of what failed (with the fix for each), counts, and
     writes C(<report_dir>/<report_name>.md) and C(.json) for the user to keep.
   - Fails when any finding failed, unless O(report_only=true).
-  - The report files are the run's output, like a log: writing them is not a change of the
+  - The report files are the run's output, like a log; writing them is not a change of the
     homelab, so the task reports C(changed=false). In check mode they are not written.
 attributes:
   check_mode:
@@ -25,6 +25,7 @@ attributes:
     description: Prints the table; writes no report file.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show as a diff.
   idempotent:
     support: full
     description: Changes nothing on any host or API.

@@ -26,7 +26,7 @@ description:
   - C(free_space) - free space of the media tree.
   - C(default_password) - qBittorrent has a stored Web UI password (not a temporary or default
     one), NZBGet is not on its default password, SABnzbd has an API key. Read from the config
-    files: no login is tried (failed logins count towards qBittorrent's IP ban).
+    files; no login is tried (failed logins count towards qBittorrent's IP ban).
   - Each finding has a status (V(ok), V(warn), V(fail)), what is wrong, where, and the fix. The
     module never fails on a finding; M(homelab.mediastack.doctor_report) decides.
 attributes:
@@ -35,6 +35,7 @@ attributes:
     description: The module only reads; it runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show as a diff.
   idempotent:
     support: full
     description: Nothing is changed, ever.

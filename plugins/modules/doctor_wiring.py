@@ -33,6 +33,7 @@ attributes:
     description: Only reads; runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show as a diff.
   idempotent:
     support: full
     description: Changes nothing.
@@ -46,7 +47,7 @@ options:
       name: {description: The app's name in the inventory., type: str, required: true}
       app: {description: Its kind., type: str, required: true, choices: [sonarr, radarr, lidarr]}
       url: {description: How the controller reaches it., type: str, required: true}
-      api_key: {description: Its vaulted API key., type: str, required: true, no_log: true}
+      api_key: {description: Its vaulted API key., type: str, required: true}
       download_clients: {description: Names of the download clients it must have enabled., type: list, elements: str, default: []}
       root_folders: {description: Root folders as the app sees them., type: list, elements: str, default: []}
       remote_path_mappings:
@@ -59,7 +60,7 @@ options:
     type: dict
     suboptions:
       url: {description: How the controller reaches Prowlarr., type: str, required: true}
-      api_key: {description: Its vaulted API key., type: str, required: true, no_log: true}
+      api_key: {description: Its vaulted API key., type: str, required: true}
       applications:
         description: Applications it must sync to, C({name, base_url}).
         type: list
@@ -80,14 +81,13 @@ options:
         description: A Jellyfin API key (vaulted). Without one only the wizard is checked (the library
           list needs a key; the doctor does not sign in, which would add a session).
         type: str
-        no_log: true
-      media_types: {description: Media types (movies, tv, music, books) that need a library., type: list, elements: str, default: []}
+      media_types: {description: 'Media types (movies, tv, music, books) that need a library.', type: list, elements: str, default: []}
   seerr:
     description: Seerr (Jellyseerr, Overseerr).
     type: dict
     suboptions:
       url: {description: How the controller reaches Seerr., type: str, required: true}
-      api_key: {description: Seerr's API key (vaulted)., type: str, required: true, no_log: true}
+      api_key: {description: Seerr's API key (vaulted)., type: str, required: true}
       media_server: {description: Which media server Seerr uses., type: str, choices: [jellyfin, plex], default: jellyfin}
       loopback_ok:
         description: Seerr runs natively on the same host as the apps, so C(localhost) reaches them.

@@ -18,8 +18,8 @@ HEALTHY = {
     SONARR + "/api/v3/system/status": {"appName": "Sonarr", "version": "4.0.14.2939"},
     SONARR + "/api/v3/downloadclient": [{"id": 1, "name": "qBittorrent", "enable": True, "implementation": "QBittorrent"}],
     SONARR + "/api/v3/rootfolder": [{"id": 1, "path": "/data/media/tv/", "accessible": True, "freeSpace": 1}],
-    SONARR + "/api/v3/remotepathmapping": [{"id": 1, "host": "qbittorrent", "remotePath": "/downloads/",
-                                             "localPath": "/data/torrents/"}],
+    SONARR + "/api/v3/remotepathmapping": [
+        {"id": 1, "host": "qbittorrent", "remotePath": "/downloads/", "localPath": "/data/torrents/"}],
     PROWLARR + "/api/v1/system/status": {"appName": "Prowlarr", "version": "1.30.2.4939"},
     PROWLARR + "/api/v1/applications": [{"id": 1, "name": "Sonarr", "syncLevel": "fullSync", "implementation": "Sonarr",
                                          "fields": [{"name": "prowlarrUrl", "value": "http://prowlarr:9696"},
@@ -91,7 +91,7 @@ def _with(**changes):
 
 
 def test_missing_remote_path_mapping_is_named():
-    doctor, _ = _run(_with(**{SONARR + "/api/v3/remotepathmapping": []}))
+    doctor, _routes = _run(_with(**{SONARR + "/api/v3/remotepathmapping": []}))
     assert _failed(doctor) == [("remote_path_mapping", "sonarr: qbittorrent")]
     fix = [f for f in doctor.findings if f["status"] == "fail"][0]["fix"]
     assert "--tags wiring" in fix
@@ -102,19 +102,19 @@ def test_prowlarr_syncing_to_an_old_host_is_named():
     old = copy.deepcopy(apps[0])
     old.update(name="Sonarr (old VM)", id=2)
     old["fields"][1]["value"] = "http://192.0.2.99:8989"
-    doctor, _ = _run(_with(**{PROWLARR + "/api/v1/applications": apps + [old]}))
+    doctor, _routes = _run(_with(**{PROWLARR + "/api/v1/applications": apps + [old]}))
     assert _failed(doctor) == [("prowlarr_application", "prowlarr: Sonarr (old VM)")]
     assert "192.0.2.99" in [f for f in doctor.findings if f["status"] == "fail"][0]["message"]
 
 
 def test_untagged_flaresolverr_indexer_is_named():
-    doctor, _ = _run(_with(**{PROWLARR + "/api/v1/indexer": [{"id": 3, "name": "1337x", "tags": []},
-                                                              {"id": 4, "name": "NZBgeek", "tags": []}]}))
+    untagged = [{"id": 3, "name": "1337x", "tags": []}, {"id": 4, "name": "NZBgeek", "tags": []}]
+    doctor, _routes = _run(_with(**{PROWLARR + "/api/v1/indexer": untagged}))
     assert _failed(doctor) == [("flaresolverr_tag", "prowlarr: 1337x")]
 
 
 def test_deleted_jellyfin_library_is_named():
-    doctor, _ = _run(_with(**{JELLYFIN + "/Library/VirtualFolders": [{"Name": "Movies", "CollectionType": "movies"}]}))
+    doctor, _routes = _run(_with(**{JELLYFIN + "/Library/VirtualFolders": [{"Name": "Movies", "CollectionType": "movies"}]}))
     assert _failed(doctor) == [("jellyfin_library", JELLYFIN + ": tv")]
 
 
@@ -126,38 +126,38 @@ def test_unfinished_jellyfin_wizard_is_named_and_libraries_not_read():
 
 
 def test_seerr_pointing_at_loopback_is_named():
-    doctor, _ = _run(_with(**{SEERR + "/api/v1/settings/jellyfin": {"name": "jf", "ip": "127.0.0.1", "port": 8096}}))
+    doctor, _routes = _run(_with(**{SEERR + "/api/v1/settings/jellyfin": {"name": "jf", "ip": "127.0.0.1", "port": 8096}}))
     assert _failed(doctor) == [("seerr_target", "seerr: media server")]
 
 
 def test_loopback_is_fine_when_seerr_runs_natively_beside_the_apps():
     params = copy.deepcopy(PARAMS)
     params["seerr"]["loopback_ok"] = True
-    doctor, _ = _run(_with(**{SEERR + "/api/v1/settings/jellyfin": {"ip": "localhost"}}), params)
+    doctor, _routes = _run(_with(**{SEERR + "/api/v1/settings/jellyfin": {"ip": "localhost"}}), params)
     assert _failed(doctor) == []
 
 
 def test_wrong_api_key_and_disabled_client_and_unreachable_root():
-    doctor, _ = _run(_with(**{SONARR + "/api/v3/system/status": HTTPError("u", 401, "Unauthorized", {}, io.BytesIO(b""))}))
+    doctor, _routes = _run(_with(**{SONARR + "/api/v3/system/status": HTTPError("u", 401, "Unauthorized", {}, io.BytesIO(b""))}))
     assert _failed(doctor) == [("api_key", SONARR)]
-    doctor, _ = _run(_with(**{
+    doctor, _routes = _run(_with(**{
         SONARR + "/api/v3/downloadclient": [{"name": "qBittorrent", "enable": False}],
         SONARR + "/api/v3/rootfolder": [{"path": "/data/media/tv", "accessible": False}]}))
     assert _failed(doctor) == [("download_client", "sonarr: qBittorrent"), ("root_folder", "sonarr: /data/media/tv")]
 
 
 def test_an_app_that_is_down_is_one_finding_not_a_traceback():
-    doctor, _ = _run(_with(**{SONARR + "/api/v3/system/status": URLError("[Errno 113] No route to host")}))
+    doctor, _routes = _run(_with(**{SONARR + "/api/v3/system/status": URLError("[Errno 113] No route to host")}))
     assert _failed(doctor) == [("app_answers", SONARR)]
 
 
 def test_old_sonarr_is_not_supported():
-    doctor, _ = _run(_with(**{SONARR + "/api/v3/system/status": {"version": "3.0.10.1567"}}))
+    doctor, _routes = _run(_with(**{SONARR + "/api/v3/system/status": {"version": "3.0.10.1567"}}))
     assert _failed(doctor) == [("app_version", SONARR)]
 
 
 def test_api_keys_never_appear_in_findings():
-    doctor, _ = _run(_with(**{SONARR + "/api/v3/system/status": HTTPError(
+    doctor, _routes = _run(_with(**{SONARR + "/api/v3/system/status": HTTPError(
         "u", 500, "Error", {}, io.BytesIO(b"bad key 0123456789abcdef0123456789abcdef"))}))
     text = json.dumps(doctor.findings)
     assert "0123456789abcdef0123456789abcdef" not in text and "********" in text
