@@ -161,3 +161,32 @@ def test_api_keys_never_appear_in_findings():
         "u", 500, "Error", {}, io.BytesIO(b"bad key 0123456789abcdef0123456789abcdef"))}))
     text = json.dumps(doctor.findings)
     assert "0123456789abcdef0123456789abcdef" not in text and "********" in text
+
+
+def test_targets_follow_the_arr_wiring_plan_and_drop_client_passwords():
+    # The real plan function, so a change of its shape breaks this test, not a user's doctor run.
+    from ansible_collections.homelab.mediastack.plugins.module_utils._arr_wiring import wiring_plan
+    from ansible_collections.homelab.mediastack.plugins.module_utils._doctor_wiring import wiring_targets
+
+    plan = wiring_plan({
+        "data_root": "/data",
+        "api_keys": {"sonarr": "a" * 32, "prowlarr": "b" * 32},
+        "apps": [{"name": "sonarr", "url": SONARR, "prowlarr_base_url": "http://sonarr:8989",
+                  "mounts": {"/data": "/data"}}],
+        "download_clients": [{"name": "qBittorrent", "implementation": "QBittorrent", "host": "qbittorrent",
+                              "port": 8080, "username": "admin", "password": "client-secret",
+                              "mounts": {"/data/torrents": "/downloads"}}],
+        "prowlarr": {"url": PROWLARR},
+        "flaresolverr_url": "http://flaresolverr:8191/",
+        "flaresolverr_tag": "flaresolverr",
+        "indexers": [{"name": "1337x", "implementation": "Cardigann", "flaresolverr": True}],
+    })
+    targets = wiring_targets(plan)
+    assert "client-secret" not in json.dumps(targets)
+    sonarr = targets["arr"][0]
+    assert sonarr["download_clients"] == ["qBittorrent"]
+    assert sonarr["root_folders"] == ["/data/media/tv"]
+    assert [m["host"] for m in sonarr["remote_path_mappings"]] == ["qbittorrent"]
+    assert targets["prowlarr"]["applications"] == [{"name": "Sonarr", "base_url": "http://sonarr:8989"}]
+    assert targets["prowlarr"]["indexers"] == [{"name": "1337x", "tags": ["flaresolverr"]}]
+    assert targets["prowlarr"]["flaresolverr_tag"] == "flaresolverr"
