@@ -37,38 +37,200 @@ options:
     type: list
     elements: raw
   download_clients:
-    description:
-      - Download clients, each a dict with the options of M(homelab.mediastack.arr_download_client)
-        (C(name), C(implementation), C(fields), C(tags), C(priority), C(enable), C(extra), C(state)).
+    description: Download clients, with the options of M(homelab.mediastack.arr_download_client).
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Name, the natural key.
+        type: str
+        required: true
+      implementation:
+        description: Implementation as the app's C(/schema) spells it; needed to create.
+        type: str
+      fields:
+        description: Settings by the app's field names; secret fields are masked and never shown.
+        type: dict
+        default: {}
+      tags:
+        description: Tags by label; omit to leave the object's tags alone.
+        type: list
+        elements: str
+      extra:
+        description: Other top-level keys by the app's own names.
+        type: dict
+        default: {}
+      state:
+        description: V(absent) deletes the object.
+        type: str
+        choices: [present, absent]
+        default: present
+      priority:
+        description: Priority (1-50).
+        type: int
+      enable:
+        description: Enabled; a new client is created enabled unless this says otherwise.
+        type: bool
   indexers:
-    description: Indexers, each with the options of M(homelab.mediastack.arr_indexer).
+    description: Indexers, with the options of M(homelab.mediastack.arr_indexer).
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Name, the natural key.
+        type: str
+        required: true
+      implementation:
+        description: Implementation as the app's C(/schema) spells it; needed to create.
+        type: str
+      fields:
+        description: Settings by the app's field names; secret fields are masked and never shown.
+        type: dict
+        default: {}
+      tags:
+        description: Tags by label; omit to leave the object's tags alone.
+        type: list
+        elements: str
+      extra:
+        description: Other top-level keys by the app's own names.
+        type: dict
+        default: {}
+      state:
+        description: V(absent) deletes the object.
+        type: str
+        choices: [present, absent]
+        default: present
+      priority:
+        description: Priority (1-50).
+        type: int
+      enable:
+        description: Enabled (Sonarr/Radarr/Lidarr - RSS and both searches); new indexers are created enabled.
+        type: bool
+      definition:
+        description: The schema template (Prowlarr preset) by name; default V(Generic <implementation>).
+        type: str
+      app_profile:
+        description: Prowlarr only, the sync profile by name; default on create, the first one.
+        type: str
   notifications:
-    description: Connect entries, each with the options of M(homelab.mediastack.arr_notification).
+    description: Connect entries, with the options of M(homelab.mediastack.arr_notification).
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Name, the natural key.
+        type: str
+        required: true
+      implementation:
+        description: Implementation as the app's C(/schema) spells it; needed to create.
+        type: str
+      fields:
+        description: Settings by the app's field names; secret fields are masked and never shown.
+        type: dict
+        default: {}
+      tags:
+        description: Tags by label; omit to leave the object's tags alone.
+        type: list
+        elements: str
+      extra:
+        description: Other top-level keys by the app's own names.
+        type: dict
+        default: {}
+      state:
+        description: V(absent) deletes the object.
+        type: str
+        choices: [present, absent]
+        default: present
   root_folders:
     description: Root folder paths (or dicts with C(path), C(extra), C(state)).
     type: list
     elements: raw
   remote_path_mappings:
-    description: Remote path mappings, each a dict with C(host), C(remote_path), C(local_path), C(state).
+    description: Remote path mappings, with the options of M(homelab.mediastack.arr_remote_path_mapping).
     type: list
     elements: dict
+    suboptions:
+      host:
+        description: The download client's host as the app reaches it.
+        type: str
+        required: true
+      remote_path:
+        description: The path the download client reports.
+        type: str
+        required: true
+      local_path:
+        description: The same folder as the app sees it; needed unless O(remote_path_mappings[].state=absent).
+        type: str
+      state:
+        description: V(absent) deletes the mapping.
+        type: str
+        choices: [present, absent]
+        default: present
   config:
     description: Section name -> settings, as in M(homelab.mediastack.arr_config).
     type: dict
   applications:
-    description: Prowlarr applications, each with the options of M(homelab.mediastack.prowlarr_application).
+    description: Prowlarr applications, with the options of M(homelab.mediastack.prowlarr_application).
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Name, the natural key.
+        type: str
+        required: true
+      implementation:
+        description: Implementation as the app's C(/schema) spells it; needed to create.
+        type: str
+      fields:
+        description: Settings by the app's field names; secret fields are masked and never shown.
+        type: dict
+        default: {}
+      tags:
+        description: Tags by label; omit to leave the object's tags alone.
+        type: list
+        elements: str
+      extra:
+        description: Other top-level keys by the app's own names.
+        type: dict
+        default: {}
+      state:
+        description: V(absent) deletes the object.
+        type: str
+        choices: [present, absent]
+        default: present
+      sync_level:
+        description: V(disabled), V(addOnly) or V(fullSync).
+        type: str
+        choices: [disabled, addOnly, fullSync]
   indexer_proxies:
-    description: Prowlarr indexer proxies, each with the options of M(homelab.mediastack.prowlarr_indexer_proxy).
+    description: Prowlarr indexer proxies, with the options of M(homelab.mediastack.prowlarr_indexer_proxy).
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Name, the natural key.
+        type: str
+        required: true
+      implementation:
+        description: Implementation as the app's C(/schema) spells it; needed to create.
+        type: str
+      fields:
+        description: Settings by the app's field names; secret fields are masked and never shown.
+        type: dict
+        default: {}
+      tags:
+        description: Tags by label; omit to leave the object's tags alone.
+        type: list
+        elements: str
+      extra:
+        description: Other top-level keys by the app's own names.
+        type: dict
+        default: {}
+      state:
+        description: V(absent) deletes the object.
+        type: str
+        choices: [present, absent]
+        default: present
   purge:
     description:
       - Collections in which objects not named here are deleted, by option name
@@ -88,7 +250,7 @@ options:
       - V(verify) (default) runs the app's own test with the stored object when nothing else
         differs and sends the inventory's secret only if the test fails.
     type: str
-    choices: [verify, always, on_create]
+    choices: [verify, verify_all, always, on_create]
     default: verify
 extends_documentation_fragment:
   - homelab.mediastack.arr
@@ -163,20 +325,13 @@ requests:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, SECRET_POLICIES, run_module,
+    CONNECTION_SPEC, SECRET_POLICIES, objects_spec, run_module,
 )
 
 ARGUMENT_SPEC = dict(CONNECTION_SPEC)
+ARGUMENT_SPEC.update(objects_spec())
 ARGUMENT_SPEC.update(
-    tags=dict(type='list', elements='raw'),
-    download_clients=dict(type='list', elements='dict'),
-    indexers=dict(type='list', elements='dict'),
-    notifications=dict(type='list', elements='dict'),
-    root_folders=dict(type='list', elements='raw'),
-    remote_path_mappings=dict(type='list', elements='dict'),
     config=dict(type='dict'),
-    applications=dict(type='list', elements='dict'),
-    indexer_proxies=dict(type='list', elements='dict'),
     purge=dict(type='list', elements='str', default=[]),
     force_save=dict(type='bool', default=False),
     secret_policy=dict(type='str', default='verify', choices=list(SECRET_POLICIES)),
