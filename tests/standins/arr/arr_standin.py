@@ -28,6 +28,7 @@ import copy
 import datetime
 import http.cookiejar
 import http.server
+import importlib.util
 import json
 import os
 import re
@@ -41,6 +42,11 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
+# The profile endpoints (custom formats, quality profiles and sizes, delay/release/metadata profiles) live in
+# profiles_standin.py beside this file.
+_SPEC = importlib.util.spec_from_file_location("profiles_standin", os.path.join(HERE, "profiles_standin.py"))
+profiles_standin = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(profiles_standin)
 MASK = "********"
 
 APPS = {
@@ -1512,6 +1518,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 200, arr.status(), j
         if res in PROWLARR_ONLY and arr.app != "prowlarr" or res in ARR_ONLY and arr.app == "prowlarr":
             return 404, {"message": "NotFound"}, j
+        answer = profiles_standin.route(arr, method, parts, raw)
+        if answer is not None:
+            return answer + (j,)
         if res == "tag":
             if len(parts) == 1:
                 if method == "GET":
