@@ -1,0 +1,285 @@
+"""Profiles against the *arr stand-in (started in-process on loopback ports).
+
+Guide profiles with their custom formats in Sonarr and Radarr, rerun without writes, a drifted
+score repaired alone, a guide rename followed, hand-made formats left alone, quality sizes, naming,
+delay/release/metadata/app profiles. The guide is the real TRaSH copy in ../shared/reference/trash.
+"""
+
+import copy
+import importlib.util
+import json
+import os
+import shutil
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.homelab.mediastack.plugins.module_utils import _arr
+from ansible_collections.homelab.mediastack.plugins.module_utils import _arr_profiles as prof
+
+ROOT = Path(__file__).resolve().parents[4]
+REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT / ".." / "shared" / "reference"))
+TRASH = REFERENCE / "trash"
+STANDIN = ROOT / "tests" / "standins" / "arr" / "arr_standin.py"
+SPEC = importlib.util.spec_from_file_location("arr_standin_for_profiles", STANDIN)
+arr_standin = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(arr_standin)
+KEY = "0123456789abcdef0123456789abcdef"
+
+pytestmark = pytest.mark.skipif(not (TRASH / "json").is_dir(), reason="TRaSH reference data not found")
+
+
+class App(object):
+    def __init__(self, app, state):
+        self.server, self.arr = arr_standin.make_server(app, 0, KEY, str(state), bind="127.0.0.1")
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.api = self.url + ("/api/v1/" if app in ("lidarr", "prowlarr") else "/api/v3/")
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.api + path, data=data, method=method,
+                                     headers={"X-Api-Key": KEY, "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+            return json.loads(raw) if raw else None
+
+    def counts(self):
+        req = urllib.request.Request(self.url + "/__standin/requests")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def reset_counts(self):
+        urllib.request.urlopen(urllib.request.Request(self.url + "/__standin/requests", method="DELETE"), timeout=10)
+
+    def writes(self):
+        by = self.counts()["byMethod"]
+        return sum(by.get(m, 0) for m in ("POST", "PUT", "DELETE"))
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(name="apps")
+def fixture_apps(tmp_path):
+    out = dict((app, App(app, tmp_path / "state")) for app in ("sonarr", "radarr", "lidarr", "prowlarr"))
+    yield out
+    for app in out.values():
+        app.close()
+
+
+def run(app, params, check=False, state_dir=None):
+    client = _arr.ArrClient(app.url, KEY, app=app.arr.app)
+    rec = _arr.Reconciler(client, check_mode=check)
+    client.detect()
+    params = dict(params)
+    if state_dir:
+        params["profiles_state_dir"] = str(state_dir)
+    outcomes = prof.sync_profiles(rec, params, config=rec.config)
+    return outcomes
+
+
+def changed(outcomes):
+    return [(o.kind, o.key, o.action) for o in outcomes if o.changed]
+
+
+WEB_1080P = {"sonarr": "WEB-1080p", "radarr": "WEB 1080p"}
+
+
+def guide_params(app, guide=TRASH):
+    return {"guide": str(guide), "quality_profiles": [{"guide": "web-1080p", "reset_unmatched_scores": True}]}
+
+
+@pytest.mark.parametrize("name", ["sonarr", "radarr"])
+def test_guide_profile_applied_then_rerun_writes_nothing(apps, name, tmp_path):
+    app = apps[name]
+    params = guide_params(name)
+    first = run(app, params, state_dir=tmp_path)
+    made = [o for o in first if o.kind == "custom format" and o.action == "created"]
+    assert len(made) > 30
+    profile = next(o for o in first if o.kind == "quality profile")
+    assert profile.action == "created"
+    stored = next(p for p in app.call("GET", "qualityprofile") if p["name"] == WEB_1080P[name])
+    # every CF listed, guide scores applied, cutoff the allowed WEB 1080p group, items worst first
+    cfs = app.call("GET", "customformat")
+    assert len(stored["formatItems"]) == len(cfs)
+    scores = dict((f["name"], f["score"]) for f in stored["formatItems"])
+    assert scores["WEB Tier 01"] == 1700 if name == "sonarr" else scores["WEB Tier 01"] > 0
+    group = next(i for i in stored["items"] if i.get("name") == "WEB 1080p")
+    assert group["allowed"] and stored["cutoff"] == group["id"]
+    assert stored["items"][-1].get("name") == "WEB 1080p"  # the guide's best is the API's last
+    if name == "radarr":
+        assert stored["language"]["name"] == "Original"
+    # rerun: nothing changes, no writes, each collection read once
+    app.reset_counts()
+    second = run(app, params, state_dir=tmp_path)
+    assert changed(second) == []
+    counts = app.counts()
+    assert app.writes() == 0
+    per_path = counts["byPath"]
+    assert all(v == 1 for k, v in per_path.items() if k.startswith("GET")), per_path
+    # check mode on a fresh app shows names, not ids
+    fresh = App(name, tmp_path / ("fresh-" + name))
+    try:
+        preview = run(fresh, params, check=True)
+        assert fresh.writes() == 0
+        qp = next(o for o in preview if o.kind == "quality profile")
+        assert qp.after["cutoff"] == "WEB 1080p"
+        assert any(k.startswith("score WEB Tier 01") for k in qp.after)
+        assert fresh.call("GET", "customformat") == []
+    finally:
+        fresh.close()
+
+
+def test_drifted_score_repaired_alone(apps, tmp_path):
+    app = apps["sonarr"]
+    params = guide_params("sonarr")
+    run(app, params, state_dir=tmp_path)
+    stored = next(p for p in app.call("GET", "qualityprofile") if p["name"] == "WEB-1080p")
+    item = next(f for f in stored["formatItems"] if f["name"] == "WEB Tier 02")
+    good = item["score"]
+    item["score"] = 5
+    app.call("PUT", "qualityprofile/%d" % stored["id"], stored)
+    app.reset_counts()
+    outcomes = run(app, params, state_dir=tmp_path)
+    assert changed(outcomes) == [("quality profile", "WEB-1080p", "updated")]
+    qp = next(o for o in outcomes if o.kind == "quality profile")
+    differing = [k for k in qp.after if qp.before.get(k) != qp.after[k]]
+    assert differing == ["score WEB Tier 02"] and qp.after["score WEB Tier 02"] == good
+    assert app.counts()["byMethod"] == {"GET": app.counts()["byMethod"]["GET"], "PUT": 1}
+
+
+def test_unmanaged_scores_left_without_reset(apps):
+    app = apps["radarr"]
+    app.call("POST", "customformat", {"name": "Mine", "specifications": [
+        {"name": "x", "implementation": "ReleaseTitleSpecification", "fields": [{"name": "value", "value": "mine"}]}]})
+    params = {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p"}]}
+    run(app, params)
+    stored = next(p for p in app.call("GET", "qualityprofile") if p["name"] == "WEB 1080p")
+    mine = next(f for f in stored["formatItems"] if f["name"] == "Mine")
+    mine["score"] = 42
+    app.call("PUT", "qualityprofile/%d" % stored["id"], stored)
+    assert changed(run(app, params)) == []
+    again = next(p for p in app.call("GET", "qualityprofile") if p["name"] == "WEB 1080p")
+    assert next(f for f in again["formatItems"] if f["name"] == "Mine")["score"] == 42
+    reset = {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p", "reset_unmatched_scores": True}]}
+    out = run(app, reset)
+    qp = next(o for o in out if o.kind == "quality profile")
+    assert qp.before["score Mine"] == 42 and qp.after["score Mine"] == 0
+
+
+def test_guide_rename_followed_without_duplicate(apps, tmp_path):
+    """A CF renamed in the guide (same trash_id, same conditions) is renamed in the app, with or
+    without the ownership record."""
+    guide = tmp_path / "guide"
+    shutil.copytree(str(TRASH / "json" / "sonarr"), str(guide / "json" / "sonarr"))
+    app = apps["sonarr"]
+    params = {"guide": str(guide), "quality_profiles": [{"guide": "web-1080p"}]}
+    run(app, params)
+    before = len(app.call("GET", "customformat"))
+    path = guide / "json" / "sonarr" / "cf" / "web-tier-02.json"
+    data = json.loads(path.read_text())
+    data["name"] = "WEB Tier 2 (renamed)"
+    path.write_text(json.dumps(data))
+    outcomes = run(app, params)
+    names = [c["name"] for c in app.call("GET", "customformat")]
+    assert len(names) == before
+    assert "WEB Tier 2 (renamed)" in names and "WEB Tier 02" not in names
+    renamed = next(o for o in outcomes if o.key == "WEB Tier 2 (renamed)")
+    assert renamed.action == "updated" and "renamed" in renamed.msg
+    stored = next(p for p in app.call("GET", "qualityprofile") if p["name"] == "WEB-1080p")
+    assert next(f for f in stored["formatItems"] if f["name"] == "WEB Tier 2 (renamed)")["score"] > 0
+    assert changed(run(app, params)) == []
+
+
+def test_hand_made_formats_left_alone_takeover_on_request(apps, tmp_path):
+    app = apps["sonarr"]
+    hand = app.call("POST", "customformat", {"name": "My own", "specifications": [
+        {"name": "x", "implementation": "ReleaseTitleSpecification", "fields": [{"name": "value", "value": "own"}]}]})
+    clash = app.call("POST", "customformat", {"name": "WEB Tier 01", "specifications": [
+        {"name": "x", "implementation": "ReleaseTitleSpecification", "fields": [{"name": "value", "value": "hand"}]}]})
+    params = {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p"}]}
+    outcomes = run(app, params, state_dir=tmp_path)
+    skipped = next(o for o in outcomes if o.key == "WEB Tier 01")
+    assert skipped.action == "skipped" and "takeover" in skipped.msg
+    assert app.call("GET", "customformat/%d" % hand["id"])["specifications"][0]["fields"][0]["value"] == "own"
+    assert app.call("GET", "customformat/%d" % clash["id"])["specifications"][0]["fields"][0]["value"] == "hand"
+    taken = run(app, {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p", "takeover_formats": True}]},
+                state_dir=tmp_path)
+    assert next(o for o in taken if o.key == "WEB Tier 01").action == "updated"
+    assert app.call("GET", "customformat/%d" % clash["id"])["specifications"][0]["fields"][0]["value"] != "hand"
+    assert app.call("GET", "customformat/%d" % hand["id"])["name"] == "My own"
+    # purge removes what the inventory does not name, the hand-made one included
+    purged = run(app, dict(params, purge=["custom_formats"]), state_dir=tmp_path)
+    assert ("custom format", "My own", "deleted") in changed(purged)
+
+
+def test_case_only_name_clash_refused(apps):
+    app = apps["sonarr"]
+    for name in ("HULU", "Hulu"):
+        app.call("POST", "customformat", {"name": name, "specifications": [
+            {"name": "x", "implementation": "ReleaseTitleSpecification", "fields": [{"name": "value", "value": name}]}]})
+    with pytest.raises(_arr.ArrError, match="differ only in case"):
+        run(app, {"custom_formats": [{"name": "hulu", "specifications": [
+            {"name": "x", "implementation": "ReleaseTitle", "fields": {"value": "hulu"}}]}]})
+
+
+def test_inline_profile_without_guide_and_rename(apps):
+    app = apps["sonarr"]
+    params = {"custom_formats": [{"name": "No x265", "specifications": [
+        {"name": "x265", "implementation": "ReleaseTitle", "fields": {"value": "[xh]\\.?265"}}]}],
+        "quality_profiles": [{"name": "HD", "qualities": [
+            {"name": "WEB 1080p", "items": ["WEBDL-1080p", "WEBRip-1080p"]}, "Bluray-720p", "HDTV-720p"],
+            "cutoff": "WEB 1080p", "upgrade_allowed": True, "scores": {"No x265": -10000}}]}
+    out = run(app, params)
+    assert [o.action for o in out] == ["created", "created"]
+    assert changed(run(app, params)) == []
+    renamed = copy.deepcopy(params)
+    renamed["quality_profiles"][0].update(name="HD (720p/1080p)", rename_from=["HD"])
+    out = run(app, renamed)
+    assert changed(out) == [("quality profile", "HD (720p/1080p)", "updated")]
+    assert [p["name"] for p in app.call("GET", "qualityprofile")].count("HD (720p/1080p)") == 1
+    assert "HD" not in [p["name"] for p in app.call("GET", "qualityprofile")]
+    with pytest.raises(_arr.ArrError, match="no custom format 'Nope'"):
+        run(app, {"quality_profiles": [{"name": "HD (720p/1080p)", "scores": {"Nope": 1}}]})
+    with pytest.raises(_arr.ArrError, match="unknown quality 'Remux-1080p'"):
+        run(app, {"quality_profiles": [{"name": "X", "qualities": ["Remux-1080p"]}]})
+
+
+def test_quality_sizes_and_naming(apps):
+    app = apps["radarr"]
+    params = {"guide": str(TRASH), "quality_definitions": {"preset": "movie"},
+              "naming": {"preset": {"file": "jellyfin-tmdb", "folder": "jellyfin-tmdb"}, "rename": True}}
+    out = run(app, params)
+    assert any(o.kind == "quality size" and o.changed for o in out)
+    assert ("config", "naming", "updated") in changed(out)
+    app.reset_counts()
+    assert changed(run(app, params)) == []  # single-row PUTs: no stale answer to chase
+    assert app.writes() == 0
+    naming = app.call("GET", "config/naming")
+    assert "tmdbid-{TmdbId}" in naming["movieFolderFormat"] and naming["renameMovies"] is True
+    rows = dict((r["quality"]["name"], r) for r in app.call("GET", "qualitydefinition"))
+    assert "maxSize" not in rows["Bluray-1080p"] or rows["Bluray-1080p"]["maxSize"] < 2000
+
+
+def test_delay_release_app_metadata_profiles(apps):
+    sonarr, lidarr, prowlarr = apps["sonarr"], apps["lidarr"], apps["prowlarr"]
+    params = {"delay_profiles": [{"tags": [], "usenet_delay": 60}, {"tags": ["anime"], "preferred_protocol": "torrent"}],
+              "release_profiles": [{"name": "No dubs", "ignored": ["dubbed", "dual audio"], "tags": ["anime"]}]}
+    out = run(sonarr, params)
+    assert [o.action for o in out] == ["updated", "created", "created"]
+    assert changed(run(sonarr, params)) == []
+    meta = {"metadata_profiles": [{"name": "Albums and EPs", "primary_types": ["Album", "EP"],
+                                   "secondary_types": ["Studio"], "release_statuses": ["Official"]}]}
+    assert changed(run(lidarr, meta)) == [("metadata profile", "Albums and EPs", "created")]
+    assert changed(run(lidarr, meta)) == []
+    appp = {"app_profiles": [{"name": "Standard", "minimum_seeders": 3}, {"name": "Interactive only",
+                                                                         "enable_rss": False,
+                                                                         "enable_automatic_search": False}]}
+    assert [a for _k, _n, a in changed(run(prowlarr, appp))] == ["updated", "created"]
+    assert changed(run(prowlarr, appp)) == []
+    with pytest.raises(_arr.ArrError, match="no release profiles"):
+        run(lidarr, {"release_profiles": [{"name": "x", "ignored": ["y"]}]})
