@@ -14,8 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    _translate, norm_dir, remote_path_mappings,
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import (
+    norm_dir, remote_path_mappings, translate as _translate,
 )
 
 # app type -> (media type folder, category field name in its download clients)

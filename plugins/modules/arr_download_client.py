@@ -103,12 +103,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, PROVIDER_SPEC, run_module,
-)
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import module_argument_spec, run_module
 
-ARGUMENT_SPEC = dict(CONNECTION_SPEC, **PROVIDER_SPEC)
-ARGUMENT_SPEC.update(priority=dict(type='int'), enable=dict(type='bool'))
+ARGUMENT_SPEC = module_argument_spec('arr_download_client')
 
 
 def main():

@@ -11,10 +11,12 @@ import pytest
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 
-from ansible_collections.homelab.mediastack.plugins.module_utils import _arr
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    MASK, ArrError, coerce, compare_provider, execute, norm_dir_slash, overlay_fields, remote_path_mappings,
-    same, validation_messages,
+from ansible_collections.homelab.mediastack.plugins.module_utils import _arr_kinds
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import ArrError, execute
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import validation_messages
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import norm_dir_slash, remote_path_mappings
+from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import (
+    MASK, coerce, compare_provider, overlay_fields, same,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arr"
@@ -340,8 +342,9 @@ def test_purge_deletes_only_unnamed_objects_of_the_listed_collection():
 
 
 def test_kinds_are_declared_for_every_provider_module():
-    for module, (kind, _top) in _arr.PROVIDER_TOP.items():
-        assert _arr.KINDS[kind].provider, module
+    for module in ("arr_download_client", "arr_indexer", "arr_notification", "prowlarr_application",
+                   "prowlarr_indexer_proxy"):
+        assert _arr_kinds.KINDS[_arr_kinds.MODULE_KINDS[module]].provider, module
 
 
 def test_arr_objects_checks_every_object_before_the_first_write():
