@@ -35,7 +35,8 @@ import re
 
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import ArrError, Outcome
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import ArrError
+from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import Outcome
 from ansible_collections.homelab.mediastack.plugins.module_utils import _trash_guide as tg
 
 # Where "no limit" begins for a preferred size, below the app's maximum (the guide's and
@@ -713,54 +714,122 @@ NAMED_DEFAULTS = {
                     "minimumSeeders": 1},
 }
 
-# arr_objects options served here, in the order they are applied
+# arr_objects options served here, in the order they are applied (the kinds table's order)
 OPTIONS = ("custom_formats", "quality_definitions", "quality_profiles", "naming", "delay_profiles",
            "release_profiles", "app_profiles", "metadata_profiles")
 PURGEABLE = ("custom_formats",)
+# options shared by arr_objects and the single-object profile modules
+COMMON_OPTIONS = dict(
+    guide=dict(type="path"),
+    profiles_state_dir=dict(type="path"),
+)
 
 
-def sync_profiles(rec, params, config=None):
-    """Apply the profile options of ``params`` (arr_objects, or a single-object module) to one app.
+def session(rec, params):
+    """The profile run of this reconciler (one guide, one ownership record per task)."""
+    sync = getattr(rec, "profile_sync", None)
+    if sync is None:
+        app = rec.client.app
+        guide = load_guide(params.get("guide"), app) if app in VIDEO_APPS and params.get("guide") else None
+        sync = ProfileSync(rec, guide, params.get("profiles_state_dir"))
+        rec.profile_sync = sync
+    return sync
 
-    ``config(section, settings)`` reconciles a config section (naming goes through it). Returns
-    the outcomes, in the order applied.
-    """
-    app = rec.client.app
-    if not any(params.get(o) for o in OPTIONS) and not set(params.get("purge") or []) & set(PURGEABLE):
+
+def _checked(kind, items):
+    """Validate list items against the kind's suboptions (unknown or missing options)."""
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        raise ArrError("%s must be a list" % kind.option)
+    return [kind.item(item) if isinstance(item, dict) else item for item in items]
+
+
+def sync_custom_formats(rec, params, kind=None):
+    """Hook of kind custom_format: the listed custom formats plus those the guide profiles of
+    ``quality_profiles`` need (synced first: a new format joins every profile)."""
+    purge = set(params.get("purge") or [])
+    if not params.get("custom_formats") and not params.get("quality_profiles") and "custom_formats" not in purge:
         return []
-    guide = load_guide(params.get("guide"), app) if app in VIDEO_APPS else None
-    sync = ProfileSync(rec, guide, params.get("profiles_state_dir"))
-    outcomes = []
-    cf_plans = plan_custom_formats(params.get("custom_formats"), guide)
-    prof_plans, implied = plan_profiles(params.get("quality_profiles"), guide, app)
+    sync = session(rec, params)
+    items = _checked(kind, params.get("custom_formats")) if kind else params.get("custom_formats")
+    cf_plans = plan_custom_formats(items, sync.guide)
+    _profiles, implied = plan_profiles(params.get("quality_profiles"), sync.guide, rec.client.app)
     listed = set(p["trash_id"] for p in cf_plans if p["trash_id"])
     extra = []
     for item in implied:
         if item["trash_id"] not in listed:
             listed.add(item["trash_id"])
             extra.append(item)
-    cf_plans.extend(plan_custom_formats(extra, guide))
-    purge = set(params.get("purge") or [])
-    if cf_plans or "custom_formats" in purge:
-        outcomes.extend(sync.custom_formats(cf_plans, purge="custom_formats" in purge))
-    if params.get("quality_definitions"):
-        outcomes.extend(sync.quality_definitions(params["quality_definitions"]))
-    if prof_plans:
-        outcomes.extend(sync.quality_profiles(prof_plans))
-    if params.get("naming"):
-        if config is None:
-            raise ArrError("naming needs the config reconciler")
-        outcomes.append(config("naming", naming_settings(guide, app, params["naming"])))
-    if params.get("delay_profiles"):
-        outcomes.extend(sync.delay_profiles(params["delay_profiles"]))
-    for option, kind in (("release_profiles", "release_profile"), ("app_profiles", "app_profile"),
-                         ("metadata_profiles", "metadata_profile")):
-        if params.get(option):
-            outcomes.extend(sync.named(kind, params[option]))
+    cf_plans.extend(plan_custom_formats(extra, sync.guide))
+    if not cf_plans and "custom_formats" not in purge:
+        return []
+    outcomes = sync.custom_formats(cf_plans, purge="custom_formats" in purge)
     sync.owned.save()
     return outcomes
 
 
+def sync_quality_definitions(rec, params, kind=None):
+    if not params.get("quality_definitions"):
+        return []
+    return session(rec, params).quality_definitions(params["quality_definitions"])
+
+
+def sync_quality_profiles(rec, params, kind=None):
+    if not params.get("quality_profiles"):
+        return []
+    sync = session(rec, params)
+    items = _checked(kind, params["quality_profiles"]) if kind else params["quality_profiles"]
+    plans, _implied = plan_profiles(items, sync.guide, rec.client.app)
+    outcomes = sync.quality_profiles(plans)
+    sync.owned.save()
+    return outcomes
+
+
+def sync_naming(rec, params, kind=None):
+    if not params.get("naming"):
+        return []
+    sync = session(rec, params)
+    settings = naming_settings(sync.guide, rec.client.app, params["naming"])
+    return [rec.settings("naming", "config/naming", settings)]
+
+
+def sync_delay_profiles(rec, params, kind=None):
+    if not params.get("delay_profiles"):
+        return []
+    items = _checked(kind, params["delay_profiles"]) if kind else params["delay_profiles"]
+    return session(rec, params).delay_profiles(items)
+
+
+def _named_hook(kind_name, option):
+    def hook(rec, params, kind=None):
+        if not params.get(option):
+            return []
+        items = _checked(kind, params[option]) if kind else params[option]
+        return session(rec, params).named(kind_name, items)
+    return hook
+
+
+sync_release_profiles = _named_hook("release_profile", "release_profiles")
+sync_app_profiles = _named_hook("app_profile", "app_profiles")
+sync_metadata_profiles = _named_hook("metadata_profile", "metadata_profiles")
+
+HOOKS = (sync_custom_formats, sync_quality_definitions, sync_quality_profiles, sync_naming, sync_delay_profiles,
+         sync_release_profiles, sync_app_profiles, sync_metadata_profiles)
+
+
+def sync_profiles(rec, params):
+    """Every profile option of ``params``, in order (what the single-object profile modules run;
+    arr_objects runs the same hooks from the kinds table). Returns the outcomes."""
+    purge = set(params.get("purge") or [])
+    bad = sorted(purge & set(OPTIONS) - set(PURGEABLE))
+    if bad:
+        raise ArrError("purge: %s cannot be purged (only %s); remove unwanted ones with state: absent"
+                       % (", ".join(bad), ", ".join(PURGEABLE)))
+    outcomes = []
+    for hook in HOOKS:
+        outcomes.extend(hook(rec, params))
+    return outcomes
 def _size(value):
     if value is None:
         return None

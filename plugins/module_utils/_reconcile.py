@@ -216,11 +216,14 @@ class Kind(object):
     :param equal: compare(current value, desired value) -> bool; default :func:`same`.
     :param prepare: ``prepare(reconciler, desired, current) -> desired`` run before the diff (resolve
         names to ids, fill the full lists an API needs).
+    :param sync: ``sync(reconciler, params, kind) -> [Outcome]``: the kind's whole option is
+        reconciled by this hook (kinds whose objects depend on each other across collections, such
+        as custom formats and quality profiles; ``_arr_profiles``).
     """
 
     def __init__(self, name, label, endpoint, key, option=None, apps=None, put_apps=None, provider=False,
                  testable=False, top=None, suboptions=None, shorthand=None, to_api=None, normalise=None,
-                 create=None, template=None, describe=None, equal=None, prepare=None, secret_keys=()):
+                 create=None, template=None, describe=None, equal=None, prepare=None, secret_keys=(), sync=None):
         self.name = name
         self.label = label
         self.endpoint = endpoint
@@ -241,6 +244,7 @@ class Kind(object):
         self.equal = equal or same
         self.prepare = prepare
         self.secret_keys = tuple(secret_keys)
+        self.sync = sync
 
     def key_of(self, obj):
         return tuple(norm(obj.get(name)) for name, norm in self.key)

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.homelab.mediastack.plugins.module_utils import _arr
+from ansible_collections.homelab.mediastack.plugins.module_utils import _arr_client
 from ansible_collections.homelab.mediastack.plugins.module_utils import _arr_profiles as prof
+from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import Reconciler
 
 ROOT = Path(__file__).resolve().parents[4]
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT / ".." / "shared" / "reference"))
@@ -72,14 +74,13 @@ def fixture_apps(tmp_path):
 
 
 def run(app, params, check=False, state_dir=None):
-    client = _arr.ArrClient(app.url, KEY, app=app.arr.app)
-    rec = _arr.Reconciler(client, check_mode=check)
+    client = _arr_client.make_client(dict(url=app.url, api_key=KEY, app=app.arr.app))
+    rec = Reconciler(client, check_mode=check)
     client.detect()
     params = dict(params)
     if state_dir:
         params["profiles_state_dir"] = str(state_dir)
-    outcomes = prof.sync_profiles(rec, params, config=rec.config)
-    return outcomes
+    return prof.sync_profiles(rec, params)
 
 
 def changed(outcomes):
