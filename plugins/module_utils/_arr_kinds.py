@@ -131,7 +131,7 @@ CUSTOM_FORMAT_OPTIONS = dict(
     takeover=dict(type="bool", default=False), rename_from=dict(type="list", elements="str"), state=STATE,
 )
 QUALITY_PROFILE_OPTIONS = dict(
-    name=dict(type="str"), guide=dict(type="str"), cf_groups=dict(type="raw"), score_set=dict(type="str"),
+    name=dict(type="str"), template=dict(type="str"), cf_groups=dict(type="raw"), score_set=dict(type="str"),
     exclude_formats=dict(type="list", elements="str"), upgrade_allowed=dict(type="bool"), cutoff=dict(type="str"),
     min_format_score=dict(type="int"), cutoff_format_score=dict(type="int"), min_upgrade_format_score=dict(type="int"),
     language=dict(type="str"), qualities=dict(type="list", elements="raw"), scores=dict(type="dict"),

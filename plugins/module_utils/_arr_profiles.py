@@ -168,7 +168,7 @@ def plan_profiles(items, guide, app):
     for item in items or []:
         if not isinstance(item, dict):
             raise ArrError("quality_profiles: every entry must be a dict with at least a name")
-        template = item.get("guide")
+        template = item.get("template")
         resolved = None
         if template:
             guide_ = _need_guide(guide, "quality profile template %s" % template)
@@ -181,7 +181,7 @@ def plan_profiles(items, guide, app):
                 cf_plans.append({"trash_id": fmt["trash_id"], "takeover": bool(item.get("takeover_formats"))})
         name = item.get("name") or (resolved or {}).get("name")
         if not name:
-            raise ArrError("quality_profiles: an entry needs a name (or guide, a template whose name it takes)")
+            raise ArrError("quality_profiles: an entry needs a name (or template, a guide template whose name it takes)")
         plan = {"name": name, "key": "guide:%s" % resolved["trash_id"] if resolved and resolved.get("trash_id") else _n(name),
                 "rename_from": list(item.get("rename_from") or []), "state": item.get("state") or "present",
                 "top": {}, "qualities": None, "cutoff": None, "language": None, "scores": {},
@@ -531,7 +531,7 @@ class ProfileSync(object):
         entries.extend(spec.get("qualities") or [])
         limit = DEFAULT_SIZE_MAX[client.app]
         try:
-            limits = client.call("GET", "qualitydefinition/limits")
+            limits = client.list("qualitydefinition/limits")  # cached: read once per task
             limit = limits.get("max") or limit
         except ArrError:
             pass  # older apps: the default cap
@@ -730,7 +730,13 @@ def session(rec, params):
     sync = getattr(rec, "profile_sync", None)
     if sync is None:
         app = rec.client.app
-        guide = load_guide(params.get("guide"), app) if app in VIDEO_APPS and params.get("guide") else None
+        guide = None
+        if app in VIDEO_APPS and params.get("guide"):
+            # one read of the guide per task, shared by arr_objects' check pass and its real pass
+            cached = getattr(rec.client, "profile_guide", None)
+            if cached is None or cached.root != params["guide"]:
+                cached = rec.client.profile_guide = load_guide(params["guide"], app)
+            guide = cached
         sync = ProfileSync(rec, guide, params.get("profiles_state_dir"))
         rec.profile_sync = sync
     return sync

@@ -91,7 +91,7 @@ WEB_1080P = {"sonarr": "WEB-1080p", "radarr": "WEB 1080p"}
 
 
 def guide_params(app, guide=TRASH):
-    return {"guide": str(guide), "quality_profiles": [{"guide": "web-1080p", "reset_unmatched_scores": True}]}
+    return {"guide": str(guide), "quality_profiles": [{"template": "web-1080p", "reset_unmatched_scores": True}]}
 
 
 @pytest.mark.parametrize("name", ["sonarr", "radarr"])
@@ -157,7 +157,7 @@ def test_unmanaged_scores_left_without_reset(apps):
     app = apps["radarr"]
     app.call("POST", "customformat", {"name": "Mine", "specifications": [
         {"name": "x", "implementation": "ReleaseTitleSpecification", "fields": [{"name": "value", "value": "mine"}]}]})
-    params = {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p"}]}
+    params = {"guide": str(TRASH), "quality_profiles": [{"template": "web-1080p"}]}
     run(app, params)
     stored = next(p for p in app.call("GET", "qualityprofile") if p["name"] == "WEB 1080p")
     mine = next(f for f in stored["formatItems"] if f["name"] == "Mine")
@@ -166,7 +166,7 @@ def test_unmanaged_scores_left_without_reset(apps):
     assert changed(run(app, params)) == []
     again = next(p for p in app.call("GET", "qualityprofile") if p["name"] == "WEB 1080p")
     assert next(f for f in again["formatItems"] if f["name"] == "Mine")["score"] == 42
-    reset = {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p", "reset_unmatched_scores": True}]}
+    reset = {"guide": str(TRASH), "quality_profiles": [{"template": "web-1080p", "reset_unmatched_scores": True}]}
     out = run(app, reset)
     qp = next(o for o in out if o.kind == "quality profile")
     assert qp.before["score Mine"] == 42 and qp.after["score Mine"] == 0
@@ -178,7 +178,7 @@ def test_guide_rename_followed_without_duplicate(apps, tmp_path):
     guide = tmp_path / "guide"
     shutil.copytree(str(TRASH / "json" / "sonarr"), str(guide / "json" / "sonarr"))
     app = apps["sonarr"]
-    params = {"guide": str(guide), "quality_profiles": [{"guide": "web-1080p"}]}
+    params = {"guide": str(guide), "quality_profiles": [{"template": "web-1080p"}]}
     run(app, params)
     before = len(app.call("GET", "customformat"))
     path = guide / "json" / "sonarr" / "cf" / "web-tier-02.json"
@@ -202,13 +202,13 @@ def test_hand_made_formats_left_alone_takeover_on_request(apps, tmp_path):
         {"name": "x", "implementation": "ReleaseTitleSpecification", "fields": [{"name": "value", "value": "own"}]}]})
     clash = app.call("POST", "customformat", {"name": "WEB Tier 01", "specifications": [
         {"name": "x", "implementation": "ReleaseTitleSpecification", "fields": [{"name": "value", "value": "hand"}]}]})
-    params = {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p"}]}
+    params = {"guide": str(TRASH), "quality_profiles": [{"template": "web-1080p"}]}
     outcomes = run(app, params, state_dir=tmp_path)
     skipped = next(o for o in outcomes if o.key == "WEB Tier 01")
     assert skipped.action == "skipped" and "takeover" in skipped.msg
     assert app.call("GET", "customformat/%d" % hand["id"])["specifications"][0]["fields"][0]["value"] == "own"
     assert app.call("GET", "customformat/%d" % clash["id"])["specifications"][0]["fields"][0]["value"] == "hand"
-    taken = run(app, {"guide": str(TRASH), "quality_profiles": [{"guide": "web-1080p", "takeover_formats": True}]},
+    taken = run(app, {"guide": str(TRASH), "quality_profiles": [{"template": "web-1080p", "takeover_formats": True}]},
                 state_dir=tmp_path)
     assert next(o for o in taken if o.key == "WEB Tier 01").action == "updated"
     assert app.call("GET", "customformat/%d" % clash["id"])["specifications"][0]["fields"][0]["value"] != "hand"
@@ -284,3 +284,58 @@ def test_delay_release_app_metadata_profiles(apps):
     assert changed(run(prowlarr, appp)) == []
     with pytest.raises(_arr.ArrError, match="no release profiles"):
         run(lidarr, {"release_profiles": [{"name": "x", "ignored": ["y"]}]})
+
+
+# ---- through the module entry points (what the action plugins and modules run)
+
+def arr_objects(app, params, check=False):
+    base = dict(url=app.url, api_key=KEY, app=app.arr.app, validate_certs=True, timeout=30, purge=[],
+                force_save=False, secret_policy="verify")
+    base.update(params)
+    return _arr.execute("arr_objects", base, check_mode=check, diff=True)
+
+
+@pytest.mark.parametrize("name", ["sonarr", "radarr"])
+def test_arr_objects_guide_profile_check_apply_rerun(apps, name, tmp_path):
+    app = apps[name]
+    params = dict(guide=str(TRASH), profiles_state_dir=str(tmp_path), quality_profiles=[{"template": "web-1080p"}],
+                  quality_definitions={"preset": "series" if name == "sonarr" else "movie"})
+    check = arr_objects(app, params, check=True)
+    assert check["changed"] and app.writes() == 0
+    assert app.call("GET", "customformat") == []
+    first = arr_objects(app, params)
+    assert first["changed"] and first["counts"]["created"] > 30
+    assert os.listdir(str(tmp_path))  # the ownership record was written
+    app.reset_counts()
+    again = arr_objects(app, params)
+    assert again["changed"] is False, again["objects"]
+    by_method = app.counts()["byMethod"]
+    assert set(by_method) == {"GET"}
+    # one GET per collection: status, customformat, qualitydefinition (+limits), qualityprofile (+schema)
+    assert by_method["GET"] <= 7, app.counts()["byPath"]
+
+
+def test_module_quality_profile_and_custom_format(apps, tmp_path):
+    app = apps["sonarr"]
+    conn = dict(url=app.url, api_key=KEY, app="sonarr", validate_certs=True, timeout=30)
+    cf = dict(conn, trash_id=None, guide_name=None, name="No dubs", include_when_renaming=None, takeover=False,
+              rename_from=None, state="present", guide=None, profiles_state_dir=None,
+              specifications=[{"name": "dub", "implementation": "ReleaseTitle", "fields": {"value": "dubbed"}}])
+    out = _arr.execute("arr_custom_format", cf)
+    assert out["changed"] and out["action"] == "created"
+    assert _arr.execute("arr_custom_format", cf)["changed"] is False
+    qp = dict(conn, name="HD", template=None, cf_groups=None, score_set=None, exclude_formats=None,
+              upgrade_allowed=True, cutoff=None, min_format_score=None, cutoff_format_score=None,
+              min_upgrade_format_score=None, language=None, qualities=["WEBDL-1080p", "HDTV-1080p"],
+              scores={"No dubs": -1000}, reset_unmatched_scores=False, reset_except=None, takeover_formats=False,
+              rename_from=None, state="present", guide=None, profiles_state_dir=None)
+    made = _arr.execute("arr_quality_profile", qp, diff=True)
+    assert made["action"] == "created"
+    assert made["diff"]["after"]["score No dubs"] == -1000 and made["diff"]["after"]["cutoff"] == "WEBDL-1080p"
+    assert _arr.execute("arr_quality_profile", qp)["changed"] is False
+    guide = dict(qp, name=None, template="web-1080p", qualities=None, scores=None, guide=str(TRASH))
+    result = _arr.execute("arr_quality_profile", guide)
+    assert result["changed"] and len(result["custom_formats"]) > 30
+    assert _arr.execute("arr_quality_profile", guide)["changed"] is False
+    with pytest.raises(_arr.ArrError, match="set guide"):
+        _arr.execute("arr_quality_profile", dict(guide, guide=None))
