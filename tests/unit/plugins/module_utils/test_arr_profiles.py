@@ -339,3 +339,47 @@ def test_module_quality_profile_and_custom_format(apps, tmp_path):
     assert _arr.execute("arr_quality_profile", guide)["changed"] is False
     with pytest.raises(_arr.ArrError, match="set guide"):
         _arr.execute("arr_quality_profile", dict(guide, guide=None))
+
+
+# ---- the seed inventories' profiles (inventory/seed-00N/group_vars/all/arr_profiles.yml)
+
+def _seed_profiles(seed):
+    import yaml  # pylint: disable=import-outside-toplevel
+    data = yaml.safe_load((ROOT / "inventory" / seed / "group_vars" / "all" / "arr_profiles.yml").read_text())
+
+    def resolve(value):
+        if isinstance(value, str) and value.startswith("{{ ") and value.endswith(" }}"):
+            return resolve(data[value[3:-3].strip()])
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict):
+            return dict((k, resolve(v)) for k, v in value.items())
+        return value
+    return resolve(data["arr_wiring_profiles"])
+
+
+@pytest.mark.parametrize("seed", ["seed-001", "seed-004"])
+def test_seed_profiles_apply_and_settle(apps, seed, tmp_path):
+    profiles = _seed_profiles(seed)
+    for name in ("sonarr", "radarr"):
+        app = apps[name]
+        params = dict(profiles[name], guide=str(TRASH), profiles_state_dir=str(tmp_path))
+        first = arr_objects(app, params)
+        assert first["changed"], first
+        assert not [o for o in first["objects"] if o["action"] == "skipped"]
+        app.reset_counts()
+        assert arr_objects(app, params)["changed"] is False
+        assert app.writes() == 0
+        stored = app.call("GET", "qualityprofile")
+        wanted = profiles[name]["quality_profiles"][0]
+        prof_ = next(p for p in stored if p["name"] == wanted.get("name", p["name"]) and p["id"] != 1)
+        if seed == "seed-004":
+            # the original-language rule: Language: Not Original at -10000
+            scores = dict((f["name"], f["score"]) for f in prof_["formatItems"])
+            assert scores["Language: Not Original"] == -10000
+            if name == "radarr":
+                assert prof_["language"]["name"] == "Original"
+        else:
+            assert prof_["name"] == "HD-720p/1080p"
+            allowed = [i.get("name") or i["quality"]["name"] for i in prof_["items"] if i["allowed"]]
+            assert allowed[-1] == "WEB 1080p" and "Bluray-2160p" not in allowed
