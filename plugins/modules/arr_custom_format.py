@@ -44,9 +44,9 @@ options:
     type: str
   specifications:
     description:
-      - The conditions of an inline custom format, each with C(name), C(implementation)
+      - "The conditions of an inline custom format, each with C(name), C(implementation)
         (C(ReleaseTitleSpecification) or short C(ReleaseTitle), ...), C(negate), C(required) and
-        C(fields) (a dict such as C({value: "x265"}), or the API's list of C({name, value})).
+        C(fields) (a dict such as C({value: x265}), or the API's list of C({name, value}))."
     type: list
     elements: dict
   include_when_renaming:

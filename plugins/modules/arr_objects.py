@@ -103,7 +103,7 @@ options:
   delay_profiles:
     description:
       - Delay profiles (Sonarr, Radarr, Lidarr), matched by their tags (C(tags) empty or absent is the
-        default profile): C(enable_usenet), C(enable_torrent), C(preferred_protocol), C(usenet_delay),
+        default profile), with C(enable_usenet), C(enable_torrent), C(preferred_protocol), C(usenet_delay),
         C(torrent_delay), C(bypass_if_highest_quality), C(bypass_if_above_custom_format_score),
         C(minimum_custom_format_score), C(state).
     type: list
