@@ -268,6 +268,7 @@ class ProfileSync(object):
         self.guide = guide
         self.owned = Ownership(state_dir, self.client.url, rec.check_mode)
         self.pending_cfs = set()  # names (lower) of CFs created in check mode
+        self.skipped_cfs = set()  # names (lower) of app CFs left alone (same name, not ours): not scored
 
     # -- helpers ------------------------------------------------------------------------------
     def _list(self, endpoint):
@@ -332,6 +333,7 @@ class ProfileSync(object):
                 continue
             if how == "name" and plan["trash_id"] and not plan["takeover"]:
                 # same name, other conditions, not ours by record: someone made it by hand
+                self.skipped_cfs.add(_n(name))
                 outcomes.append(Outcome(
                     "custom format", name, "skipped", before, before, cur,
                     "%s already has a custom format %r with other conditions (made by hand?); it is left alone. "
@@ -462,6 +464,8 @@ class ProfileSync(object):
         want = {}
         missing = []
         for lname, (shown, score) in plan["scores"].items():
+            if lname in self.skipped_cfs:
+                continue  # a hand-made format of that name: its score is the owner's
             if lname in ids:
                 want[ids[lname]] = score
             elif lname in self.pending_cfs:

@@ -208,6 +208,8 @@ def test_hand_made_formats_left_alone_takeover_on_request(apps, tmp_path):
     assert skipped.action == "skipped" and "takeover" in skipped.msg
     assert app.call("GET", "customformat/%d" % hand["id"])["specifications"][0]["fields"][0]["value"] == "own"
     assert app.call("GET", "customformat/%d" % clash["id"])["specifications"][0]["fields"][0]["value"] == "hand"
+    stored = next(p for p in app.call("GET", "qualityprofile") if p["name"] == "WEB-1080p")
+    assert next(f for f in stored["formatItems"] if f["format"] == clash["id"])["score"] == 0  # not scored either
     taken = run(app, {"guide": str(TRASH), "quality_profiles": [{"template": "web-1080p", "takeover_formats": True}]},
                 state_dir=tmp_path)
     assert next(o for o in taken if o.key == "WEB Tier 01").action == "updated"
