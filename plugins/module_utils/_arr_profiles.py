@@ -557,9 +557,8 @@ class ProfileSync(object):
                 body.setdefault(key, None)
             have = tuple(_size(row.get(k)) for k in ("minSize", "preferredSize", "maxSize"))
             want = tuple(_size(body.get(k)) for k in ("minSize", "preferredSize", "maxSize"))
-            show = lambda t: "min %s, preferred %s, max %s" % tuple("no limit" if v is None else v for v in t)
-            before = {"sizes (MB/min)": show(have)}
-            after = {"sizes (MB/min)": show(want)}
+            before = {"sizes (MB/min)": _show_sizes(have)}
+            after = {"sizes (MB/min)": _show_sizes(want)}
             key = row["quality"]["name"]
             if have == want:
                 outcomes.append(Outcome("quality size", key, "unchanged", before, after, row))
@@ -616,7 +615,6 @@ class ProfileSync(object):
                 outcomes.append(self._write("delay profile", key, "PUT", "delayprofile/%s" % current["id"], body,
                                             before, after, "delayprofile")[0])
         return outcomes
-
 
     # -- name-keyed profiles: release (Sonarr, Radarr), app (Prowlarr), metadata (Lidarr) --------
     def named(self, kind, items):
@@ -840,6 +838,12 @@ def sync_profiles(rec, params):
     for hook in HOOKS:
         outcomes.extend(hook(rec, params))
     return outcomes
+
+
+def _show_sizes(sizes):
+    return "min %s, preferred %s, max %s" % tuple("no limit" if v is None else v for v in sizes)
+
+
 def _size(value):
     if value is None:
         return None

@@ -8,7 +8,6 @@ import importlib.util
 import json
 import os
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path

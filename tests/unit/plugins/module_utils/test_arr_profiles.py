@@ -279,9 +279,8 @@ def test_delay_release_app_metadata_profiles(apps):
                                    "secondary_types": ["Studio"], "release_statuses": ["Official"]}]}
     assert changed(run(lidarr, meta)) == [("metadata profile", "Albums and EPs", "created")]
     assert changed(run(lidarr, meta)) == []
-    appp = {"app_profiles": [{"name": "Standard", "minimum_seeders": 3}, {"name": "Interactive only",
-                                                                         "enable_rss": False,
-                                                                         "enable_automatic_search": False}]}
+    appp = {"app_profiles": [{"name": "Standard", "minimum_seeders": 3},
+                             {"name": "Interactive only", "enable_rss": False, "enable_automatic_search": False}]}
     assert [a for _k, _n, a in changed(run(prowlarr, appp))] == ["updated", "created"]
     assert changed(run(prowlarr, appp)) == []
     with pytest.raises(_arr.ArrError, match="no release profiles"):
