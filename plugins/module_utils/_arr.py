@@ -31,7 +31,7 @@ __metaclass__ = type
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import (
-    CONFIG_SECRETS, CONNECTION_SPEC, ArrError, make_client,
+    CONNECTION_SPEC, ArrError, make_client,
 )
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_commands import run_command
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_info import gather_info
@@ -41,13 +41,27 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._arr_kinds impo
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_profiles import PURGEABLE, sync_profiles
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import MASK, SECRET_POLICIES, Reconciler
 
-__all__ = ["CONNECTION_SPEC", "SECRET_POLICIES", "ArrError", "execute", "run_module", "module_argument_spec"]
+__all__ = ["CONNECTION_SPEC", "SECRET_POLICIES", "ArrError", "execute", "run_module", "module_argument_spec", "objects_spec"]
 
 
 def module_argument_spec(module_name):
     """The argument spec of a single-object module: connection options plus its kind's options."""
     spec = dict(CONNECTION_SPEC)
     spec.update(module_spec(MODULE_KINDS[module_name]))
+    return spec
+
+
+def objects_spec():
+    """The list options of ``arr_objects``, typed from the kinds' item options (``raw`` where an item
+    may also be a bare string: tags, root folders; those are checked by the kind)."""
+    spec = {}
+    for kind in KIND_TABLE:
+        if kind.sync and not kind.suboptions:
+            spec[kind.option] = dict(type="dict")  # one object (quality sizes, naming)
+        elif kind.shorthand:
+            spec[kind.option] = dict(type="list", elements="raw")
+        else:
+            spec[kind.option] = dict(type="list", elements="dict", options=dict(kind.suboptions))
     return spec
 
 
@@ -59,7 +73,8 @@ def provider_spec(item, top_map):
             top[api_key] = item[option]
     return dict(name=item["name"], implementation=item.get("implementation"),
                 definition=item.get("definition"), fields=item.get("fields") or {},
-                tags=item.get("tags"), top=top, state=item.get("state") or "present")
+                tags=item.get("tags"), top=top, state=item.get("state") or "present",
+                app_profile=item.get("app_profile"))
 
 
 def reconcile_one(rec, kind, item):
@@ -72,7 +87,11 @@ def reconcile_one(rec, kind, item):
 def config_section(rec, section, settings):
     if section not in CONFIG_SECTIONS:
         raise ArrError("Unknown config section %r; valid: %s" % (section, ", ".join(CONFIG_SECTIONS)))
-    return rec.settings("config section %s" % section, "config/%s" % section, settings, secret_keys=CONFIG_SECRETS)
+    # config/host returns the web UI password as its hash and wants passwordConfirmation with a new one
+    # (Sonarr.Api.V3/Config/HostConfigController.cs): the password is write-only
+    write_only = {"password": "passwordConfirmation"} if section == "host" else None
+    return rec.settings("config section %s" % section, "config/%s" % section, settings,
+                        is_secret=rec.client.is_secret_key, write_only=write_only)
 
 
 def execute(module_name, params, check_mode=False, diff=False, opener=None, sleep=None):
@@ -104,6 +123,8 @@ def _single(outcome, diff_header):
     result["msg"] = "%s %s: %s" % (outcome.kind, outcome.key, outcome.action)
     if outcome.msg:
         result["msg"] += " (%s)" % outcome.msg
+    if outcome.warning:
+        result["warnings"] = [outcome.warning]
     return result
 
 
@@ -114,11 +135,14 @@ def _dispatch(module_name, client, rec, params):
         item = dict((k, params.get(k)) for k in kind.suboptions)
         if kind.sync:
             return profile_module(rec, kind, item, params)
-        return _single(reconcile_one(rec, kind, item), client.name)
+        result = _single(reconcile_one(rec, kind, item), client.name)
+        if rec.warnings:
+            result["warnings"] = result.get("warnings", []) + rec.warnings
+        return result
     if module_name == "arr_config":
         return _single(config_section(rec, params["section"], params["settings"] or {}), client.name)
     if module_name == "arr_command":
-        return run_command(client, params, rec.check_mode)
+        return run_command(client, params, rec.check_mode, opener=client.opener)
     if module_name == "arr_info":
         return gather_info(client, params.get("gather"))
     if module_name == "arr_objects":
@@ -197,6 +221,9 @@ def _reconcile_all(rec, params):
     notes = [o.msg for o in outcomes if o.msg]
     if notes:
         result["notes"] = notes
+    warnings = [o.warning for o in outcomes if o.warning] + rec.warnings
+    if warnings:
+        result["warnings"] = warnings
     return result
 
 

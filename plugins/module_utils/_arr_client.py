@@ -13,8 +13,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
+from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.six import string_types
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._http import ApiError, JsonHttpClient
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import (
@@ -31,21 +34,48 @@ APPS = {
 ARR_APPS = ("sonarr", "radarr", "lidarr")
 SECRET_PRIVACY = ("password", "apiKey")
 # Config keys that hold secrets (the config endpoints have no privacy markers).
-CONFIG_SECRETS = ("apiKey", "password", "sslCertPassword", "passwordConfirmation")
+CONFIG_SECRETS = ("apiKey", "password", "sslCertPassword", "passwordConfirmation", "proxyPassword")
+# Names of values that are secrets whatever their privacy level says: the apps return some in clear
+# (Discord's webhook URL, Prowlarr's Cardigann credentials and cookies, config/host proxyPassword).
+SECRET_NAME = re.compile(r"(password|passwd|secret|token|api_?key|passkey|cookie|webhook_?url|auth_?key|rss_?key)",
+                         re.IGNORECASE)
+# Fields whose failure in the app's own test means "this credential is wrong".
+CREDENTIAL_PRIVACY = ("password", "apiKey", "userName")
 
 ArrError = ReconcileError
 
 CONNECTION_SPEC = dict(
-    url=dict(type="str", required=True),
-    api_key=dict(type="str", required=True, no_log=True),
-    validate_certs=dict(type="bool", default=True),
-    timeout=dict(type="int", default=30),
+    url=dict(type="str", required=True, fallback=(env_fallback, ["ARR_URL"])),
+    api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["ARR_API_KEY"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["ARR_VALIDATE_CERTS"])),
+    timeout=dict(type="int", default=30, fallback=(env_fallback, ["ARR_TIMEOUT"])),
     app=dict(type="str", choices=list(APPS)),
 )
 
 
+# Radarr's and Prowlarr's TagController: Matches("^[a-z0-9-]+$"); Sonarr and Lidarr accept more. A label
+# is checked against the strictest rule so one inventory works in every app.
+TAG_LABEL = re.compile(r"^[a-z0-9-]+$")
+
+
+def check_tag_label(label):
+    label_n = norm_name(label)
+    if not TAG_LABEL.match(label_n):
+        raise ArrError("tag label %r: use only a-z, 0-9 and - (Radarr and Prowlarr refuse anything else: "
+                       "\"Allowed characters a-z, 0-9 and -\")" % label)
+    return label_n
+
+
 def validation_messages(body):
-    """The app's own messages from a 400 (a bare JSON array of failures, or testall results)."""
+    """The app's own messages from a 400: a bare JSON array of FluentValidation failures, testall
+    results, or ASP.NET's ValidationProblemDetails (``title`` + ``errors``) when model binding failed."""
+    if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+        parts = []
+        for key in sorted(body["errors"], key=lambda k: (not to_text(k).startswith("$"), k)):
+            messages = body["errors"][key]
+            messages = messages if isinstance(messages, list) else [messages]
+            parts.append("%s: %s" % (key, " ".join(to_text(m) for m in messages)))
+        return "%s %s" % (to_text(body.get("title") or ""), "; ".join(parts))
     if isinstance(body, dict):
         body = body.get("message") and [{"errorMessage": body.get("message")}] or [body]
     if not isinstance(body, list):
@@ -67,8 +97,25 @@ def validation_messages(body):
     return "; ".join(m for m in out if m)
 
 
+def is_secret_name(name):
+    return bool(SECRET_NAME.search(to_text(name or "").rsplit(".", 1)[-1]))
+
+
 def is_secret_field(field):
-    return field.get("privacy") in SECRET_PRIVACY or field.get("value") == MASK
+    """A provider field holding a secret: by privacy level, by type, or by name."""
+    return (field.get("privacy") in SECRET_PRIVACY or field.get("value") == MASK or field.get("type") == "password"
+            or is_secret_name(field.get("name")))
+
+
+def is_secret_key(key):
+    """A config key holding a secret (the config endpoints have no privacy markers)."""
+    return key in CONFIG_SECRETS or is_secret_name(key)
+
+
+def credential_names(obj):
+    """Lower-case names of the fields of ``obj`` that are credentials (for the test's propertyName)."""
+    return set(to_text(f.get("name")).rsplit(".", 1)[-1].lower() for f in obj.get("fields") or []
+               if f.get("privacy") in CREDENTIAL_PRIVACY or is_secret_field(f))
 
 
 def masked(obj):
@@ -77,7 +124,7 @@ def masked(obj):
         return obj
     out = copy.deepcopy(obj)
     for field in out.get("fields") or []:
-        if field.get("privacy") in SECRET_PRIVACY and field.get("value") not in (None, ""):
+        if is_secret_field(field) and field.get("value") not in (None, ""):
             field["value"] = MASK
     return mask_config(out)
 
@@ -86,8 +133,8 @@ def mask_config(obj):
     if not isinstance(obj, dict):
         return obj
     out = dict(obj)
-    for key in CONFIG_SECRETS:
-        if out.get(key) not in (None, ""):
+    for key in out:
+        if is_secret_key(key) and isinstance(out[key], string_types) and out[key] != "":
             out[key] = MASK
     return out
 
@@ -115,6 +162,7 @@ class ArrClient(object):
         self.app_version = None
         self.http = JsonHttpClient(self.url, self.name, headers={"X-Api-Key": api_key}, secrets=[api_key],
                                    validate_certs=validate_certs, timeout=timeout, **kwargs)
+        self.opener = opener
         self._cache = {}
         self.tested = {}  # (endpoint, id) -> "" (stored secret passed the app's test) or the complaint
 
@@ -202,6 +250,8 @@ class ArrClient(object):
     is_secret_field = staticmethod(is_secret_field)
     masked = staticmethod(masked)
 
+    is_secret_key = staticmethod(is_secret_key)
+
     def write(self, kind, method, path, body, key, force_save=False):
         """POST/PUT one object; provider objects go with ``forceSave`` and name/value fields only."""
         query = None
@@ -213,15 +263,34 @@ class ArrClient(object):
             return self.http.request(method, self.path(path), body=body, query=query)
         except ApiError as err:
             text = self.message(err, method, path, what)
-            if err.status == 400 and kind.provider and not force_save:
-                text += (" (the app tests an enabled provider before saving it: fix what it could not reach; "
-                         "force_save: true lets warnings pass)")
+            if err.status == 400 and kind.provider and not force_save and isinstance(err.body, list):
+                if method == "POST":
+                    text += (" (the app tests an enabled provider before creating it: fix what it could not reach; "
+                             "force_save: true lets warnings pass, errors still fail)")
+                else:
+                    text += (" (the app tests an enabled provider it updates: fix what it could not reach, or "
+                             "force_save: true saves without the app's test)")
             raise ArrError(text)
 
     def test(self, kind, obj):
-        """The app's own test of a stored provider object (raises ArrError with its complaint)."""
-        return self.call("POST", kind.endpoint + "/test", body=wire(obj),
-                         what="test %s %s" % (kind.label, obj.get("name")))
+        """The app's own test of a stored provider object.
+
+        Returns None when it passed, else (message, credential): ``credential`` is true when a
+        failure names a credential field (Password, ApiKey, Username): the stored secret is wrong.
+        Anything else (the program it reaches is down, a category is missing) is not about secrets.
+        """
+        self.detect()
+        try:
+            self.http.request("POST", self.path(kind.endpoint + "/test"), body=wire(obj))
+        except ApiError as err:
+            if err.status not in (400, None) and not (err.status and err.status >= 500):
+                raise ArrError(self.message(err, "POST", kind.endpoint + "/test", "test %s" % obj.get("name")))
+            failures = err.body if isinstance(err.body, list) else []
+            names = credential_names(obj)
+            credential = any(to_text(f.get("propertyName")).rsplit(".", 1)[-1].lower() in names
+                             for f in failures if isinstance(f, dict) and not f.get("isWarning"))
+            return self.http.mask(validation_messages(err.body) if failures else to_text(err)), credential
+        return None
 
     # -- tags ------------------------------------------------------------------------------
     def tag_ids(self, labels, check_mode, created=None):
@@ -235,6 +304,7 @@ class ArrClient(object):
             if tag:
                 ids.append(tag[0]["id"])
                 continue
+            check_tag_label(label)
             if check_mode:
                 ids.append(-1 - len(ids))
             else:

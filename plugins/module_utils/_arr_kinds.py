@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from collections import OrderedDict
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import ARR_APPS, ArrError
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import ARR_APPS, ArrError, check_tag_label
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import norm_dir, norm_dir_slash
 from ansible_collections.homelab.mediastack.plugins.module_utils import _arr_profiles as profiles
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import (
@@ -51,7 +51,75 @@ def _provider_options(**more):
 # -- hooks of the plain kinds ------------------------------------------------------------------
 
 def _tag_api(item):
-    return {"label": norm_name(item["label"])}
+    return {"label": check_tag_label(item["label"])}
+
+
+# -- hooks of the provider kinds -----------------------------------------------------------------
+
+def _enabled(obj):
+    return bool(obj.get("enable"))
+
+
+def _indexer_enabled(obj):
+    if "enableRss" in obj:  # Sonarr/Radarr/Lidarr: IndexerDefinition.Enable is derived from the three switches
+        return bool(obj.get("enableRss") or obj.get("enableAutomaticSearch") or obj.get("enableInteractiveSearch"))
+    return bool(obj.get("enable"))
+
+
+def _notification_enabled(obj):
+    # NotificationDefinition.Enable: any event switched on
+    return any(v for k, v in obj.items() if k.startswith("on") and isinstance(v, bool))
+
+
+def _application_enabled(obj):
+    return obj.get("syncLevel") != "disabled"
+
+
+def _enable_keys(app, template):
+    return ["enable"]
+
+
+def _indexer_enable_keys(app, template):
+    """``enable`` of Sonarr/Radarr/Lidarr indexers is RSS plus both searches (those the indexer supports)."""
+    if app == "prowlarr" or "enableRss" not in template:
+        return ["enable"]
+    keys = []
+    if template.get("supportsRss", True):
+        keys.append("enableRss")
+    if template.get("supportsSearch", True):
+        keys += ["enableAutomaticSearch", "enableInteractiveSearch"]
+    return keys
+
+
+def _proxy_tags_note(rec, spec, base, current, top):
+    """Prowlarr IndexerHttpClient.GetProxies: a proxy applies only to indexers sharing a tag with it."""
+    tags = spec.get("tags") if spec.get("tags") is not None else (current or {}).get("tags")
+    if not tags and spec.get("state", "present") == "present":
+        rec.warn("indexer proxy %r has no tag, so Prowlarr uses it for no indexer: give it a tag and the same tag "
+                 "to the indexers that need it" % spec["name"])
+
+
+def _prowlarr_app_profile(rec, spec, base, current, top):
+    """Prowlarr refuses an indexer whose appProfileId is not > 0, and its templates carry 0: use the
+    profile named by ``app_profile``, by default the first of /appprofile (on create, or to repair 0)."""
+    if rec.client.app != "prowlarr":
+        if spec.get("app_profile"):
+            raise ArrError("app_profile is for Prowlarr indexers; %s has none" % rec.client.name)
+        return
+    wanted = spec.get("app_profile")
+    if not wanted and current is not None and (current.get("appProfileId") or 0) > 0:
+        return
+    profiles = rec.client.list("appprofile")
+    if wanted:
+        match = [p for p in profiles if norm_name(p.get("name")) == norm_name(wanted)]
+        if not match:
+            raise ArrError("Prowlarr at %s has no app profile %r; valid: %s" % (
+                rec.client.url, wanted, ", ".join(p.get("name") or "" for p in profiles)))
+        top["appProfileId"] = match[0]["id"]
+    elif profiles:
+        top["appProfileId"] = profiles[0]["id"]
+    else:
+        raise ArrError("Prowlarr at %s has no app profile; create one (Settings > Apps > Sync Profiles)" % rec.client.url)
 
 
 def _root_folder_api(item):
@@ -98,10 +166,11 @@ KIND_TABLE = (
     Kind("tag", "tag", "tag", (("label", norm_name),), option="tags", shorthand="label", to_api=_tag_api,
          suboptions=dict(label=dict(type="str", required=True), state=STATE)),
     Kind("indexer_proxy", "indexer proxy", "indexerproxy", (("name", norm_name),), option="indexer_proxies",
-         provider=True, testable=True, apps=("prowlarr",), suboptions=_provider_options()),
+         provider=True, testable=True, apps=("prowlarr",), suboptions=_provider_options(),
+         enabled=lambda obj: True, provider_prepare=_proxy_tags_note),
     Kind("download_client", "download client", "downloadclient", (("name", norm_name),), provider=True,
-         testable=True, top={"priority": "priority", "enable": "enable"},
-         suboptions=_provider_options(priority=dict(type="int"), enable=dict(type="bool"))),
+         testable=True, top={"priority": "priority", "enable": "enable"}, enabled=_enabled, enable_keys=_enable_keys,
+         verify_on_rerun=True, suboptions=_provider_options(priority=dict(type="int"), enable=dict(type="bool"))),
     Kind("root_folder", "root folder", "rootfolder", (("path", norm_dir),), shorthand="path", apps=ARR_APPS,
          put_apps=("lidarr",), to_api=_root_folder_api, create=_lidarr_root_defaults,
          suboptions=dict(path=dict(type="str", required=True), extra=dict(type="dict", default={}), state=STATE)),
@@ -111,14 +180,15 @@ KIND_TABLE = (
          suboptions=dict(host=dict(type="str", required=True), remote_path=dict(type="str", required=True),
                          local_path=dict(type="str"), state=STATE)),
     Kind("notification", "notification", "notification", (("name", norm_name),), provider=True, testable=True,
-         suboptions=_provider_options()),
+         enabled=_notification_enabled, suboptions=_provider_options()),
     Kind("application", "application", "applications", (("name", norm_name),), provider=True, testable=True,
-         apps=("prowlarr",), top={"sync_level": "syncLevel"},
+         apps=("prowlarr",), top={"sync_level": "syncLevel"}, enabled=_application_enabled, verify_on_rerun=True,
          suboptions=_provider_options(sync_level=dict(type="str", choices=["disabled", "addOnly", "fullSync"]))),
     Kind("indexer", "indexer", "indexer", (("name", norm_name),), provider=True, testable=True,
-         top={"priority": "priority", "enable": "enable"},
+         top={"priority": "priority", "enable": "enable"}, enabled=_indexer_enabled, enable_keys=_indexer_enable_keys,
+         provider_prepare=_prowlarr_app_profile,
          suboptions=_provider_options(priority=dict(type="int"), enable=dict(type="bool"),
-                                      definition=dict(type="str"))),
+                                      definition=dict(type="str"), app_profile=dict(type="str"))),
 )
 
 # Profiles (issue 16): reconciled by collection-level hooks in _arr_profiles (a custom format joins
@@ -140,7 +210,7 @@ QUALITY_PROFILE_OPTIONS = dict(
 )
 PROFILE_KINDS = (
     Kind("custom_format", "custom format", "customformat", (("name", norm_name),), apps=VIDEO_APPS,
-         suboptions=CUSTOM_FORMAT_OPTIONS, sync=profiles.sync_custom_formats),
+         shorthand="trash_id", suboptions=CUSTOM_FORMAT_OPTIONS, sync=profiles.sync_custom_formats),
     Kind("quality_definition", "quality size", "qualitydefinition", (("title", norm_name),),
          option="quality_definitions", apps=VIDEO_APPS, sync=profiles.sync_quality_definitions),
     Kind("quality_profile", "quality profile", "qualityprofile", (("name", norm_name),), apps=VIDEO_APPS,

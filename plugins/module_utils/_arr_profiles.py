@@ -34,6 +34,7 @@ import os
 import re
 
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import ArrError
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import Outcome
@@ -157,7 +158,7 @@ def plan_custom_formats(items, guide):
         except tg.GuideError as err:
             raise _err(err)
         plans.append({"key": trash_id or _n(body["name"]), "trash_id": trash_id, "body": body,
-                      "takeover": bool(item.get("takeover")), "rename_from": list(item.get("rename_from") or []),
+                      "takeover": boolean(item.get("takeover") or False, strict=False), "rename_from": list(item.get("rename_from") or []),
                       "state": state})
     return plans
 
@@ -173,7 +174,7 @@ def plan_profiles(items, guide, app):
         if template:
             guide_ = _need_guide(guide, "quality profile template %s" % template)
             try:
-                resolved = tg.resolve_profile(guide_, template, cf_groups=item.get("cf_groups", "default"),
+                resolved = tg.resolve_profile(guide_, template, cf_groups=item.get("cf_groups") or "default",
                                               score_set=item.get("score_set"), exclude=item.get("exclude_formats"))
             except tg.GuideError as err:
                 raise _err(err)

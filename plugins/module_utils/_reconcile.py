@@ -28,7 +28,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.module_utils.six import string_types, integer_types
 
 MASK = "********"
-SECRET_POLICIES = ("verify", "always", "on_create")
+SECRET_POLICIES = ("verify", "verify_all", "always", "on_create")
 
 
 class ReconcileError(Exception):
@@ -216,6 +216,13 @@ class Kind(object):
     :param equal: compare(current value, desired value) -> bool; default :func:`same`.
     :param prepare: ``prepare(reconciler, desired, current) -> desired`` run before the diff (resolve
         names to ids, fill the full lists an API needs).
+    :param enabled: provider kinds: object -> whether the app treats it as enabled (tests it).
+    :param enable_keys: provider kinds: ``enable_keys(app, template)`` -> the API keys the option
+        ``enable`` sets (``["enable"]``, or an indexer's RSS and search switches).
+    :param verify_on_rerun: the default ``verify`` policy tests stored secrets of this kind on a
+        rerun (only where the test has no side effect: download clients, applications).
+    :param provider_prepare: provider kinds: ``provider_prepare(reconciler, spec, base, current, top)``
+        sets top-level keys the API needs (an app profile id, say).
     :param sync: ``sync(reconciler, params, kind) -> [Outcome]``: the kind's whole option is
         reconciled by this hook (kinds whose objects depend on each other across collections, such
         as custom formats and quality profiles; ``_arr_profiles``).
@@ -223,7 +230,8 @@ class Kind(object):
 
     def __init__(self, name, label, endpoint, key, option=None, apps=None, put_apps=None, provider=False,
                  testable=False, top=None, suboptions=None, shorthand=None, to_api=None, normalise=None,
-                 create=None, template=None, describe=None, equal=None, prepare=None, secret_keys=(), sync=None):
+                 create=None, template=None, describe=None, equal=None, prepare=None, secret_keys=(), enabled=None,
+                 enable_keys=None, verify_on_rerun=False, provider_prepare=None, sync=None):
         self.name = name
         self.label = label
         self.endpoint = endpoint
@@ -244,6 +252,10 @@ class Kind(object):
         self.equal = equal or same
         self.prepare = prepare
         self.secret_keys = tuple(secret_keys)
+        self.enabled = enabled or (lambda obj: bool(obj.get("enable", True)))
+        self.enable_keys = enable_keys
+        self.verify_on_rerun = verify_on_rerun
+        self.provider_prepare = provider_prepare
         self.sync = sync
 
     def key_of(self, obj):
@@ -362,7 +374,7 @@ def compare_provider(current, desired_top, desired_fields, secret_names, secret_
 class Outcome(object):
     """What one object's reconcile did."""
 
-    def __init__(self, kind, key, action, before=None, after=None, obj=None, msg=None):
+    def __init__(self, kind, key, action, before=None, after=None, obj=None, msg=None, warning=None):
         self.kind = kind
         self.key = key
         self.action = action  # created | updated | deleted | unchanged | absent
@@ -370,6 +382,7 @@ class Outcome(object):
         self.after = after
         self.obj = obj
         self.msg = msg
+        self.warning = warning
 
     @property
     def changed(self):
@@ -404,22 +417,36 @@ class Reconciler(object):
         self.secret_values = set()
         self.created_tags = []
         self.to_verify = None  # a list: record the secret tests instead of running them (pre-pass)
+        self.warnings = []  # said once per task, beside the outcomes
+
+    def warn(self, text):
+        if text not in self.warnings:
+            self.warnings.append(text)
 
     # -- provider objects (download clients, indexers, notifications, applications, proxies) ----
     def schema(self, kind):
         return self.client.list(kind.endpoint + "/schema")
 
     def template(self, kind, implementation, definition=None):
+        """The ``/schema`` template of ``implementation``; where the app has one per preset (Prowlarr's
+        indexers), the one named ``definition``, by default "Generic <implementation>"."""
         templates = self.schema(kind)
         matches = [t for t in templates if norm_name(t.get("implementation")) == norm_name(implementation)]
-        if definition:
-            matches = [t for t in matches if norm_name(t.get("definitionName") or t.get("name")) == norm_name(definition)]
         if not matches:
             valid = sorted(set(t.get("implementation") for t in templates if t.get("implementation")))
-            raise ReconcileError("%s at %s has no %s implementation %r%s. Valid implementations: %s" % (
-                self.client.name, self.client.url, kind.label, implementation,
-                " with definition %r" % definition if definition else "", ", ".join(valid)))
-        return copy.deepcopy(matches[0])
+            raise ReconcileError("%s at %s has no %s implementation %r. Valid implementations: %s" % (
+                self.client.name, self.client.url, kind.label, implementation, ", ".join(valid)))
+        if len(matches) == 1 and not definition:
+            return copy.deepcopy(matches[0])
+        wanted = definition or "Generic %s" % matches[0].get("implementation")
+        named = [t for t in matches if norm_name(wanted) in (norm_name(t.get("name")), norm_name(t.get("definitionName")))]
+        if not named and definition is None and len(set(norm_name(t.get("name")) for t in matches)) <= 1:
+            named = matches
+        if not named:
+            raise ReconcileError("%s at %s has no %s %s preset %r. Valid presets (definition): %s" % (
+                self.client.name, self.client.url, implementation, kind.label, wanted,
+                ", ".join(sorted(set(t.get("name") or t.get("definitionName") or "" for t in matches)))))
+        return copy.deepcopy(named[0])
 
     def provider(self, kind, spec):
         """Reconcile one provider object.
@@ -469,6 +496,17 @@ class Reconciler(object):
                 raise ReconcileError("Unknown key %r for %s %s in %s. Valid keys: %s" % (
                     key, kind.label, base.get("implementation"), client.name, ", ".join(valid)))
             top[key] = coerce(value, base.get(key))
+        if kind.enable_keys:
+            keys = kind.enable_keys(client.app, base)
+            if "enable" in top and keys != ["enable"]:
+                value = top.pop("enable")
+                for key in keys:
+                    top[key] = coerce(value, base.get(key))
+            elif current is None and "enable" not in top:
+                for key in keys:  # created enabled, as the web UI does, unless the user says otherwise
+                    top[key] = True
+        if kind.provider_prepare:
+            kind.provider_prepare(self, spec, base, current, top)
         if rebuild:
             top["implementation"] = base["implementation"]
             top["configContract"] = base.get("configContract")
@@ -483,38 +521,44 @@ class Reconciler(object):
         desired = base
         desired["fields"] = fields
         desired.update(top)
-        msg = None
-        if current is not None and not changes and verify:
+        msg = warning = None
+        if current is not None and not changes and verify and self.should_verify(kind, current):
             problem = self._verify_secrets(kind, current)
-            if problem:
+            if problem and problem[1]:
                 for fname in verify:
                     changes.append("fields.%s" % fname)
                     after["fields.%s" % fname] = MASK + " (new value: the stored one failed the app's test)"
-                msg = problem
+                msg = "the stored secret of %s %r failed %s's own test (%s), so the one from the inventory is sent" % (
+                    kind.label, name, client.name, problem[0])
+            elif problem:
+                warning = ("%s could not test %s %r (%s); its stored secret was left alone: fix what the app "
+                           "cannot reach, or run with secret_policy: always to send the secret anyway" % (
+                               client.name, kind.label, name, problem[0]))
         key = name
         if current is None:
             return self.write(kind, "POST", kind.endpoint, desired, key, None, after, msg)
         if not changes:
-            return Outcome(kind.label, key, "unchanged", before, after, current)
+            return Outcome(kind.label, key, "unchanged", before, after, client.masked(current), warning=warning)
         # Something differs, so the whole object is written, with the secrets the inventory gives.
         return self.write(kind, "PUT", "%s/%s" % (kind.endpoint, current["id"]), desired, key, before, after, msg)
 
+    def should_verify(self, kind, current):
+        """Whether a masked stored secret is checked with the app's own test: never in check mode (a
+        test has side effects), only for enabled objects, and by default only for kinds whose test
+        sends nothing (download clients, applications); ``verify_all`` tests every kind."""
+        if self.check_mode and self.to_verify is None or not kind.testable or not kind.enabled(current):
+            return False
+        return kind.verify_on_rerun or self.secret_policy == "verify_all"
+
     def _verify_secrets(self, kind, current):
-        """Run the app's own test with the stored object; return the app's complaint or None."""
-        if not kind.testable:
-            return None
+        """Run the app's own test with the stored object: None when it passed, else (message, credential)."""
         if self.to_verify is not None:
             self.to_verify.append((kind, current))
             return None
         done = self.client.tested.get((kind.endpoint, current.get("id")))
         if done is not None:
             return done or None
-        try:
-            self.client.test(kind, current)
-        except ReconcileError as err:
-            return "the stored secret of %s %r failed %s's own test (%s), so the one from the inventory is sent" % (
-                kind.label, current.get("name"), self.client.name, err)
-        return None
+        return self.client.test(kind, current)
 
     def verify_all(self, pending, workers=8):
         """Run the secret tests of ``pending`` ((kind, object) pairs) side by side; remember the results.
@@ -528,6 +572,9 @@ class Reconciler(object):
         def one(item):
             kind, current = item
             return (kind.endpoint, current.get("id")), self._verify_secrets(kind, current) or ""
+
+        if self.check_mode:
+            return
 
         if len(pending) == 1:
             results = [one(pending[0])]
@@ -601,8 +648,14 @@ class Reconciler(object):
         return mask_values(data, kind.secret_keys) if kind.secret_keys else data
 
     # -- settings objects of a collection API (one object per section) --------------------------
-    def settings(self, label, endpoint, settings, secret_keys=(), valid=None):
-        """Reconcile one settings object (an *arr config section): GET, deep-merge, PUT the whole."""
+    def settings(self, label, endpoint, settings, is_secret=None, write_only=None):
+        """Reconcile one settings object (an *arr config section): GET, overlay, PUT the whole.
+
+        ``write_only``: key -> confirmation key, for values the app returns transformed (a password
+        hash): a stored value is left alone unless ``secret_policy`` is ``always``; a value sent
+        goes with its confirmation."""
+        is_secret = is_secret or (lambda key: False)
+        write_only = write_only or {}
         current = self.client.list(endpoint)
         if not isinstance(current, dict):
             raise ReconcileError("%s at %s has no %s" % (self.client.name, self.client.url, label))
@@ -616,11 +669,19 @@ class Reconciler(object):
         for key in sorted(settings):
             want = coerce(settings[key], current.get(key))
             have = current.get(key)
-            secret = key in secret_keys
+            secret = is_secret(key)
             if secret and want not in (None, ""):
                 self.secret_values.add(to_text(want))
             before[key] = mask_value(have) if secret else have
             after[key] = mask_value(want) if secret else want
+            if key in write_only:
+                if have in (None, "") or self.secret_policy == "always":
+                    if want not in (None, "") or have not in (None, ""):
+                        changes.append(key)
+                        body[key] = want
+                        body[write_only[key]] = want
+                        after[key] = MASK + " (new value)" if want not in (None, "") else want
+                continue
             if have == MASK:
                 if self.secret_policy == "always":
                     changes.append(key)

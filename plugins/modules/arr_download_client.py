@@ -32,7 +32,9 @@ options:
     description: Client priority (1 is highest).
     type: int
   enable:
-    description: Whether the client is enabled.
+    description:
+      - Whether the client is enabled. When not given, a new client is created enabled (the apps'
+        templates say disabled; the web UI enables it), and an existing one keeps its setting.
     type: bool
 extends_documentation_fragment:
   - homelab.mediastack.arr

@@ -1,8 +1,9 @@
 """Profile endpoints of the *arr stand-in (test equipment, never imported by the collection).
 
 Custom formats, quality profiles, quality definitions (sizes), delay profiles, release profiles
-(Sonarr, Radarr), Lidarr metadata profiles. arr_standin.py hands every request under
-/api/<version>/ to :func:`route` first; it answers ``(status, body)`` or None (not ours).
+(Sonarr, Radarr), Lidarr metadata profiles. An extension of arr_standin.py: :func:`register`
+adds these resources to its ``RESOURCES``; each answers ``(status, body, content type)`` or None
+(not ours: the built-in routes answer).
 
 What it follows: ../shared/reference/arr/PROFILES.md (read from the apps' source; S: = Sonarr
 src/ @ 4ff1b780 (v4.0.19), R: = Radarr src/ @ 90cd8df1 (6.0.x)). Each rule below names the
@@ -15,11 +16,10 @@ Python 3 standard library only.
 
 import copy
 import json
-import os
 import re
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+STANDIN = None  # the arr_standin module, set by register()
 
 # S: NzbDrone.Core/Qualities/Quality.cs (id, name, source, resolution, weight, default min/preferred/max MB/min)
 SONARR_QUALITIES = [
@@ -134,8 +134,8 @@ class Profiles:
                                                 "minimumCustomFormatScore": 0, "order": 2147483647, "tags": []}]
                 st["next_id"]["profiles:delayprofile"] = 2
             if self.app == "lidarr":
-                with open(os.path.join(HERE, "data", "lidarr-metadataprofile.json"), encoding="utf-8") as fh:
-                    st["profiles:metadataprofile"] = json.load(fh)
+                # recorded: pyarr tests/fixtures/lidarr/metadataprofile_all.json (a fresh Lidarr's "Standard")
+                st["profiles:metadataprofile"] = STANDIN.load_ref("fixtures", "pyarr", "lidarr", "metadataprofile_all.json")
                 st["next_id"]["profiles:metadataprofile"] = 1 + max(p["id"] for p in st["profiles:metadataprofile"])
 
     # ---- tables
@@ -672,3 +672,22 @@ def route(arr, method, parts, raw):
         if answer is not None and method in ("POST", "PUT", "DELETE"):
             arr.save()
         return answer
+
+
+RESOURCES = ("customformat", "qualityprofile", "qualitydefinition", "language", "delayprofile", "releaseprofile",
+             "metadataprofile")
+
+
+def register(module):
+    """Called by arr_standin.load_extensions(): serve the profile resources."""
+    global STANDIN  # pylint: disable=global-statement
+    STANDIN = module
+
+    def handler(_request, arr, method, parts, _query, raw):
+        answer = route(arr, method, parts, raw)
+        if answer is None:
+            return None
+        return answer[0], answer[1], "application/json; charset=utf-8"
+
+    for name in RESOURCES:
+        module.RESOURCES[name] = handler
