@@ -167,6 +167,8 @@ def profile_module(rec, kind, item, params):
     notes = [o.msg for o in outcomes if o.msg]
     if notes:
         result["notes"] = notes
+    if rec.warnings:
+        result["warnings"] = result.get("warnings", []) + rec.warnings
     return result
 
 

@@ -335,6 +335,8 @@ class ProfileSync(object):
             if how == "name" and plan["trash_id"] and not plan["takeover"]:
                 # same name, other conditions, not ours by record: someone made it by hand
                 self.skipped_cfs.add(_n(name))
+                self.rec.warn("%s custom format %r is left alone: it has other conditions than the guide's and was not "
+                              "made by this collection; set takeover to replace it" % (client.name, cur.get("name")))
                 outcomes.append(Outcome(
                     "custom format", name, "skipped", before, before, cur,
                     "%s already has a custom format %r with other conditions (made by hand?); it is left alone. "
@@ -774,6 +776,11 @@ def sync_custom_formats(rec, params, kind=None):
     if not cf_plans and "custom_formats" not in purge:
         return []
     outcomes = sync.custom_formats(cf_plans, purge="custom_formats" in purge)
+    if sync.guide is not None:
+        for names in sync.guide.conflicts(p["trash_id"] for p in cf_plans if p["trash_id"] and p["state"] == "present"):
+            # the guide's conflicts.json: warn, do not refuse (the user may mean it)
+            rec.warn("custom formats %s are marked in the TRaSH Guides as not to be used together "
+                                "(conflicts.json); keep one of them" % " and ".join(repr(n) for n in names))
     sync.owned.save()
     return outcomes
 

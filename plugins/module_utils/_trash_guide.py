@@ -185,6 +185,20 @@ class Guide(object):
         raise GuideError("no %s quality-size preset %r in the guide at %s (types: %s)" % (
             self.app, kind, self.root, ", ".join(sorted(_load(p).get("type", "?") for p in self._dir("quality-size")))))
 
+    def conflicts(self, trash_ids):
+        """Groups of the given CFs that the guide says must not be used together (conflicts.json):
+        a list of name lists."""
+        path = os.path.join(self.base, "conflicts.json")
+        if not os.path.isfile(path):
+            return []
+        wanted = set(trash_ids)
+        out = []
+        for group in _load(path).get("custom_formats") or []:
+            hit = sorted(v.get("name") or k for k, v in group.items() if k in wanted)
+            if len(hit) > 1:
+                out.append(hit)
+        return out
+
     def naming(self):
         files = self._dir("naming")
         if not files:

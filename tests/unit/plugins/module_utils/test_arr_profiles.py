@@ -384,3 +384,14 @@ def test_seed_profiles_apply_and_settle(apps, seed, tmp_path):
             assert prof_["name"] == "HD-720p/1080p"
             allowed = [i.get("name") or i["quality"]["name"] for i in prof_["items"] if i["allowed"]]
             assert allowed[-1] == "WEB 1080p" and "Bluray-2160p" not in allowed
+
+
+def test_guide_conflicts_warned(apps):
+    """conflicts.json: x265 (HD) and x265 (no HDR/DV) must not be used together; both are still synced."""
+    app = apps["sonarr"]
+    result = arr_objects(app, dict(guide=str(TRASH), custom_formats=[
+        "47435ece6b99a0b477caf360e79ba0bb", {"trash_id": "9b64dff695c2115facf1b6ea59c9bd07"}]))
+    assert result["counts"] == {"created": 2}
+    assert any("x265 (HD)" in w and "not to be used together" in w for w in result.get("warnings", [])), result
+    alone = arr_objects(app, dict(guide=str(TRASH), custom_formats=["47435ece6b99a0b477caf360e79ba0bb"]))
+    assert not alone.get("warnings")
