@@ -259,7 +259,10 @@ options:
         type: str
       cf_groups:
         description:
-          - Which of the guide's custom format groups for this template to add, as a list of group names or C(trash_id)s; the item V(default) stands for the groups the guide marks default (the default when not set); V(none) adds none. Each group brings its required and pre-selected custom formats.
+          - Which of the guide's custom format groups for this template to add, as a list of group names
+            or C(trash_id)s; the item V(default) stands for the groups the guide marks default (the
+            default when not set); V(none) adds none. Each group brings its required and pre-selected
+            custom formats.
         type: raw
       score_set:
         description: The guide's score set (C(trash_scores) key) to use; default the template's, else C(default).
@@ -288,7 +291,8 @@ options:
         type: str
       qualities:
         description:
-          - Allowed qualities and groups, best first. Each is a quality name, or a dict with C(name), C(allowed) (default true) and, for a group, C(items) (the member quality names).
+          - Allowed qualities and groups, best first. Each is a quality name, or a dict with C(name),
+            C(allowed) (default true) and, for a group, C(items) (the member quality names).
         type: list
         elements: raw
       scores:
@@ -591,6 +595,7 @@ ARGUMENT_SPEC.update(
     force_save=dict(type='bool', default=False),
     secret_policy=dict(type='str', default='verify', choices=list(SECRET_POLICIES)),
 )
+
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
