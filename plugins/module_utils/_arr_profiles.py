@@ -393,6 +393,9 @@ class ProfileSync(object):
 
     # -- quality profiles -----------------------------------------------------------------------
     def quality_profiles(self, plans):
+        if self.client.app not in VIDEO_APPS:
+            raise ArrError("%s: quality profiles are managed for Sonarr v4 and Radarr (their custom-format scoring); "
+                           "drop quality_profiles for this app" % self.client.name)
         outcomes = []
         for plan in plans:
             outcomes.append(self.quality_profile(plan))
@@ -574,6 +577,8 @@ class ProfileSync(object):
     # -- delay profiles -------------------------------------------------------------------------
     def delay_profiles(self, items):
         client = self.client
+        if client.app not in ("sonarr", "radarr", "lidarr"):
+            raise ArrError("%s has no delay profiles (Sonarr, Radarr and Lidarr have)" % client.name)
         outcomes = []
         options = (("enable_usenet", "enableUsenet", bool), ("enable_torrent", "enableTorrent", bool),
                    ("preferred_protocol", "preferredProtocol", to_text), ("usenet_delay", "usenetDelay", int),
@@ -805,6 +810,9 @@ def sync_quality_profiles(rec, params, kind=None):
 def sync_naming(rec, params, kind=None):
     if not params.get("naming"):
         return []
+    if rec.client.app not in VIDEO_APPS:
+        raise ArrError("%s: naming is managed here for Sonarr v4 and Radarr; use config: {naming: {...}} for other "
+                       "apps" % rec.client.name)
     sync = session(rec, params)
     settings = naming_settings(sync.guide, rec.client.app, params["naming"])
     return [rec.settings("naming", "config/naming", settings)]

@@ -285,6 +285,10 @@ def test_delay_release_app_metadata_profiles(apps):
     assert changed(run(prowlarr, appp)) == []
     with pytest.raises(_arr.ArrError, match="no release profiles"):
         run(lidarr, {"release_profiles": [{"name": "x", "ignored": ["y"]}]})
+    with pytest.raises(_arr.ArrError, match="quality profiles are managed for Sonarr v4 and Radarr"):
+        run(lidarr, {"quality_profiles": [{"name": "x", "qualities": ["FLAC"]}]})
+    with pytest.raises(_arr.ArrError, match="Prowlarr has no delay profiles"):
+        run(prowlarr, {"delay_profiles": [{"tags": [], "usenet_delay": 5}]})
 
 
 # ---- through the module entry points (what the action plugins and modules run)
