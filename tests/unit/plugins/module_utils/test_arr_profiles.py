@@ -399,3 +399,23 @@ def test_guide_conflicts_warned(apps):
     assert any("x265 (HD)" in w and "not to be used together" in w for w in result.get("warnings", [])), result
     alone = arr_objects(app, dict(guide=str(TRASH), custom_formats=["47435ece6b99a0b477caf360e79ba0bb"]))
     assert not alone.get("warnings")
+
+
+def test_guide_condition_change_follows_the_ownership_record(apps, tmp_path):
+    """With the record, a custom format the collection made is updated when the guide changes its
+    conditions; without it, the same-named format counts as someone else's and is left alone."""
+    guide = tmp_path / "guide"
+    shutil.copytree(str(TRASH / "json" / "radarr"), str(guide / "json" / "radarr"))
+    path = guide / "json" / "radarr" / "cf" / "x265-hd.json"
+    data = json.loads(path.read_text())
+    params = {"guide": str(guide), "custom_formats": [data["trash_id"]]}
+    assert changed(run(apps["radarr"], params, state_dir=tmp_path / "record")) == [
+        ("custom format", data["name"], "created")]
+    data["specifications"][0]["fields"]["value"] = data["specifications"][0]["fields"]["value"] + "|x265-changed"
+    path.write_text(json.dumps(data))
+    without = run(apps["radarr"], params)
+    assert [o.action for o in without] == ["skipped"]
+    with_record = run(apps["radarr"], params, state_dir=tmp_path / "record")
+    assert [o.action for o in with_record] == ["updated"]
+    stored = next(c for c in apps["radarr"].call("GET", "customformat") if c["name"] == data["name"])
+    assert stored["specifications"][0]["fields"][0]["value"].endswith("|x265-changed")
