@@ -112,7 +112,7 @@ options:
         Prowlarr application (their tests send nothing), and sends the inventory's secret only
         if the test fails on a credential (C(Password), C(ApiKey), C(Username)). Any other failure
         (the client is down or restarting) is a warning and changes nothing. Notifications and
-        indexers are not tested on a rerun (their tests send a message or spend indexer quota):
+        indexers are not tested on a rerun (their tests send a message or spend indexer quota);
         for them V(verify) behaves like V(on_create). Nothing is tested in check mode.
       - V(verify_all) tests notifications and indexers too, when asked.
       - V(always) sends the secrets on every run (always reports a change).

@@ -48,7 +48,7 @@ options:
     default: 1
   check_apps:
     description:
-      - With C(ApplicationIndexerSync) in Prowlarr: after the command completed, check that each of
+      - With C(ApplicationIndexerSync) in Prowlarr, after the command completed, check that each of
         these apps holds Prowlarr's indexers. Prowlarr's command completes even when pushing to an
         app failed, so this is the only proof; an app with none of them fails the task, naming it.
       - Each app is matched to its Prowlarr application by base URL (or O(check_apps[].name)).

@@ -41,7 +41,7 @@ options:
     type: bool
   definition:
     description:
-      - When several schema templates share O(implementation) (Prowlarr has one per preset:
+      - When several schema templates share O(implementation) (Prowlarr has one per preset,
         V(Generic Newznab), V(NZBgeek), ..., and the Cardigann definitions), the one whose name
         (or C(definitionName)) is this. Default V(Generic <implementation>); an unknown name
         fails and lists the presets.
