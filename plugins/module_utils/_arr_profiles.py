@@ -785,7 +785,7 @@ def sync_custom_formats(rec, params, kind=None):
         for names in sync.guide.conflicts(p["trash_id"] for p in cf_plans if p["trash_id"] and p["state"] == "present"):
             # the guide's conflicts.json: warn, do not refuse (the user may mean it)
             rec.warn("custom formats %s are marked in the TRaSH Guides as not to be used together "
-                                "(conflicts.json); keep one of them" % " and ".join(repr(n) for n in names))
+                     "(conflicts.json); keep one of them" % " and ".join(repr(n) for n in names))
     sync.owned.save()
     return outcomes
 
