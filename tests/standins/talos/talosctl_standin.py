@@ -190,7 +190,7 @@ def parse(argv):
         elif key in FLAGS:
             opts[FLAGS[key]] = inline != "false" if sep else True
         elif arg.startswith("-"):
-            die("Error: unknown flag: %s" % key)
+            opts.setdefault("unknown", []).append(key)
         else:
             opts["args"].append(arg)
         i += 1
@@ -377,6 +377,11 @@ def cmd_apply(opts, state):
         # The maintenance service takes the config, installs to the disk (the insecure API keeps
         # answering meanwhile), then reboots into the install.
         node["installed"], node["installed_disk"] = True, disk
+        # The installer image of the config is what gets installed (machine.install.image; the
+        # maintenance service runs it), so the node boots that release afterwards.
+        tag = _main_doc(docs).get("machine", {}).get("install", {}).get("image", "").rpartition(":")[2]
+        if tag.startswith("v1."):
+            node["pending_version"] = tag
         for item in node["disks"]:
             if "/dev/" + item["name"] == disk:
                 item["partitions"] = ["EFI", "META", "STATE", "EPHEMERAL"]
@@ -600,6 +605,8 @@ def main(argv):
     if command not in NODE_COMMANDS and command != "health" or (command == "version" and opts.get("client")):
         real_talosctl(argv)
         return
+    if opts.get("unknown"):
+        die("Error: unknown flag: %s" % opts["unknown"][0])
     if command != "__standin":
         log_call(argv)
     if command == "health":

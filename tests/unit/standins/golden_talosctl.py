@@ -17,7 +17,7 @@ import yaml
 
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", Path(__file__).resolve().parents[3] / ".." / "shared" / "reference"))
 GOLDEN = REFERENCE / "k8s" / "talos" / "golden"
-CLIENT = "v1.13.9"
+CLIENT = os.environ.get("GOLDEN_TALOSCTL_VERSION", "v1.13.9")  # the client version it claims
 
 
 def flag(argv, name, default=None):
@@ -76,6 +76,10 @@ def main(argv):
         docs = list(yaml.safe_load_all((folder(version) / ("base-%s.yaml" % kind)).read_text()))
         docs[0]["machine"]["install"]["disk"] = flag(argv, "--install-disk", "/dev/sda")
         docs[0]["machine"]["install"]["image"] = "ghcr.io/siderolabs/installer:%s" % CLIENT
+        kubernetes = flag(argv, "--kubernetes-version")
+        if kubernetes:  # the generator puts the version into every image tag
+            text = yaml.safe_dump_all(docs, sort_keys=False).replace(":v1.28.0", ":v" + kubernetes.lstrip("v"))
+            docs = list(yaml.safe_load_all(text))
         write(out, yaml.safe_dump_all(docs, sort_keys=False), "--force" in argv)
         return
     sys.exit("golden_talosctl: %s is not recorded" % " ".join(argv[:2]))
