@@ -496,13 +496,36 @@ def cmd_kubeconfig(opts, state):
         "contexts": [{"name": "admin@" + name, "context": {"cluster": name, "namespace": "default",
                                                             "user": "admin@" + name}}],
         "current-context": "admin@" + name,
-        "users": [{"name": "admin@" + name, "user": {
-            # The stand-in cannot sign with the cluster CA; the stamp says when it was issued.
-            "client-certificate-data": "stand-in %s issued %d" % (address, int(time.time())),
-            "client-key-data": "stand-in"}}]}, sort_keys=False)
+        "users": [{"name": "admin@" + name, "user": dict(zip(
+            ("client-certificate-data", "client-key-data"), admin_certificate(cluster["ca"])))}]}, sort_keys=False)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.chmod(path, 0o600)
+
+
+def admin_certificate(cluster_ca):
+    """An admin client certificate signed by the cluster CA (pkg/kubeconfig/generate.go), valid
+    KubernetesAdminCertDefaultLifetime (pkg/machinery/constants: one year) unless the test says."""
+    import base64  # pylint: disable=import-outside-toplevel
+    import datetime  # pylint: disable=import-outside-toplevel
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+    ca_cert = x509.load_pem_x509_certificate(base64.b64decode(cluster_ca["crt"]))
+    ca_key = serialization.load_pem_private_key(base64.b64decode(cluster_ca["key"]), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    days = float(os.environ.get("TALOS_STANDIN_KUBECONFIG_DAYS", "365"))
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters"),
+                                     x509.NameAttribute(NameOID.COMMON_NAME, "admin")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(now + datetime.timedelta(days=days))
+            .sign(ca_key, hashes.SHA256()))
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    return (base64.b64encode(cert.public_bytes(serialization.Encoding.PEM)).decode(), base64.b64encode(pem_key).decode())
 
 
 def cmd_upgrade(opts, state):

@@ -238,3 +238,25 @@ def test_encrypted_bundle_gets_no_warning(lab, tmp_path):
         del os.environ["ANSIBLE_VAULT_PASSWORD_FILE"]
     assert quiet.returncode == 0, quiet.stdout[-3000:]
     assert "WARNING: the Talos secrets bundle" not in quiet.stdout
+
+
+def test_client_certificates_are_renewed_before_they_expire(lab):
+    lab.node("talos_controlplane", "cp-1", "192.0.2.11")
+    lab.env.update(GOLDEN_TALOSCTL_CERT_DAYS="10", TALOS_STANDIN_KUBECONFIG_DAYS="10")
+    assert lab.run().returncode == 0
+    sys.path.insert(0, str(ROOT / ".build" / "collections"))
+    from ansible_collections.homelab.mediastack.plugins.filter.x509 import x509_days_left  # pylint: disable=import-outside-toplevel
+
+    def days_left():
+        talosconfig = yaml.safe_load(Path(lab.vars["talos_cluster_talosconfig"]).read_text())
+        kubeconfig = yaml.safe_load(Path(lab.vars["talos_cluster_kubeconfig"]).read_text())
+        return (x509_days_left(talosconfig["contexts"][talosconfig["context"]]["crt"]),
+                x509_days_left(kubeconfig["users"][0]["user"]["client-certificate-data"]))
+    assert max(days_left()) < 11
+    lab.env.update(GOLDEN_TALOSCTL_CERT_DAYS="365", TALOS_STANDIN_KUBECONFIG_DAYS="365")
+    renewed = lab.run()
+    assert renewed.returncode == 0, renewed.stdout[-3000:]
+    assert min(days_left()) > 364
+    assert "kubeconfig --force --merge=false" in "\n".join(lab.calls())
+    again = lab.run()
+    assert again.changed == 0

@@ -37,6 +37,31 @@ def folder(version):
     return found[0]
 
 
+def admin_certificate(os_ca):
+    """An os:admin client certificate from the Talos API CA, valid one year
+    (TalosAPIDefaultCertificateValidityDuration, pkg/machinery/constants) or GOLDEN_TALOSCTL_CERT_DAYS."""
+    import base64  # pylint: disable=import-outside-toplevel
+    import datetime  # pylint: disable=import-outside-toplevel
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+    ca_cert = x509.load_pem_x509_certificate(base64.b64decode(os_ca["crt"]))
+    # Talos labels its Ed25519 PKCS#8 keys "ED25519 PRIVATE KEY".
+    ca_key = serialization.load_pem_private_key(
+        base64.b64decode(os_ca["key"]).replace(b"ED25519 PRIVATE KEY", b"PRIVATE KEY"), password=None)
+    key = ed25519.Ed25519PrivateKey.generate()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    days = float(os.environ.get("GOLDEN_TALOSCTL_CERT_DAYS", "365"))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "os:admin")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(now + datetime.timedelta(days=days))
+            .sign(ca_key, None))
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).replace(b"PRIVATE KEY", b"ED25519 PRIVATE KEY")
+    return (base64.b64encode(cert.public_bytes(serialization.Encoding.PEM)).decode(), base64.b64encode(pem_key).decode())
+
+
 def write(out, text, force):
     if out == "-":
         sys.stdout.write(text)
@@ -66,9 +91,10 @@ def main(argv):
         if kind == "talosconfig":
             secrets = yaml.safe_load((folder(version) / "secrets.yaml").read_text())
             name = argv[2]
+            crt, key = admin_certificate(secrets["certs"]["os"])
             text = yaml.safe_dump({"context": name, "contexts": {name: {
-                "endpoints": ["127.0.0.1"], "ca": secrets["certs"]["os"]["crt"],
-                "crt": "golden-admin-crt", "key": "golden-admin-key"}}}, sort_keys=False)
+                "endpoints": ["127.0.0.1"], "ca": secrets["certs"]["os"]["crt"], "crt": crt, "key": key}}},
+                sort_keys=False)
             write(out, text, "--force" in argv)
             return
         if kind not in ("controlplane", "worker"):
