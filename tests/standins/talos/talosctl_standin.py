@@ -249,13 +249,11 @@ def print_yaml(address, items):
 
 def cmd_version(opts, state):
     address, node = connect(state, opts, "error getting version")
-    # cmd/talosctl/cmd/talos/version.go: the server block after the client's.
+    # cmd/talosctl/cmd/talos/version.go: the client part (short or long), then "Server:", the node
+    # and the server's long version (PrintLongVersionFromExisting) even with --short.
     real = real_talosctl(["version", "--client"] + (["--short"] if opts.get("short") else []), capture=True)
     sys.stdout.write(real)
-    if opts.get("short"):
-        print("Server:\n\tNODE:        %s\n\tTalos %s" % (address, node["version"]))
-    else:
-        print("Server:\n\tNODE:        %s\n\tTag:         %s" % (address, node["version"]))
+    print("Server:\n\tNODE:        %s\n\tTag:         %s\n\tOS/Arch:     linux/amd64" % (address, node["version"]))
 
 
 def cmd_get(opts, state):

@@ -119,6 +119,14 @@ def test_missing_memory_cgroup_stops_with_the_fix(tmp_path):
         tmp_path / "cmdline.txt") in " ".join(result.stdout.split())
 
 
+def test_fix_without_a_cmdline_file_stops_with_what_to_do(tmp_path):
+    extra = dict(cgroup_files(tmp_path, False), k3s_cluster_fix_cmdline=True,
+                 k3s_cluster_cmdline_files=[str(tmp_path / "missing.txt")])
+    result = run_tasks(tmp_path, inventory([("pi-1", "198.51.100.11")]), ["cgroup"], extra)
+    assert result.returncode != 0
+    assert "cmdline.txt (/boot/firmware/cmdline.txt on Raspberry Pi OS)" in " ".join(result.stdout.split())
+
+
 def test_memory_cgroup_fix_edits_cmdline_then_reboots(tmp_path):
     # The reboot itself cannot run here (Ansible refuses to reboot the control node over a local
     # connection): that refusal shows the role asked for it, after the edit.

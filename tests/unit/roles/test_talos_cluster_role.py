@@ -271,3 +271,20 @@ def test_client_certificates_are_renewed_before_they_expire(lab):
     assert lab.calls().count("kubeconfig") == 2  # written, then renewed
     again = lab.run()
     assert again.changed == 0
+
+
+def test_kubernetes_bump_is_refused_with_the_command_then_run_once(lab):
+    lab.node("talos_controlplane", "cp-1", "192.0.2.11")
+    lab.node("talos_workers", "w-1", "192.0.2.21")
+    assert lab.run().returncode == 0
+    refused = lab.run({"talos_cluster_kubernetes_version": "v1.35.0"})
+    assert refused.returncode != 0
+    assert "upgrade-k8s --to 1.35.0" in " ".join(refused.stdout.split())
+    assert "upgrade-k8s" not in lab.calls()
+    upgraded = lab.run({"talos_cluster_kubernetes_version": "v1.35.0", "talos_cluster_kubernetes_upgrade": True})
+    assert upgraded.returncode == 0, why(upgraded)
+    assert lab.calls().count("upgrade-k8s") == 1
+    kubelet = applied_docs(lab, "192.0.2.21")[0]["machine"]["kubelet"]["image"]
+    assert kubelet.endswith(":v1.35.0")
+    again = lab.run({"talos_cluster_kubernetes_version": "v1.35.0", "talos_cluster_kubernetes_upgrade": True})
+    assert again.changed == 0
