@@ -47,11 +47,11 @@ def install(text, disk="/dev/nvme0n1"):
 
 
 class Talos:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, install=INSTALL, boot=STEP):
         self.tmp = tmp_path
         self.env = dict(os.environ, TALOS_STANDIN_STATE=str(tmp_path / "state"), MEDIASTACK_REFERENCE=str(REFERENCE),
-                        TALOS_STANDIN_INSTALL_SECONDS=str(INSTALL), TALOS_STANDIN_REBOOT_SECONDS=str(STEP),
-                        TALOS_STANDIN_BOOT_SECONDS=str(STEP), TALOSCTL_REAL=real_talosctl(tmp_path))
+                        TALOS_STANDIN_INSTALL_SECONDS=str(install), TALOS_STANDIN_REBOOT_SECONDS=str(STEP),
+                        TALOS_STANDIN_BOOT_SECONDS=str(boot), TALOSCTL_REAL=real_talosctl(tmp_path))
         secrets = yaml.safe_load((GOLDEN / "v1.13.9" / "secrets.yaml").read_text())
         (tmp_path / "talosconfig").write_text(yaml.safe_dump({"context": "base", "contexts": {"base": {
             "endpoints": ["127.0.0.1"], "ca": secrets["certs"]["os"]["crt"], "crt": "x", "key": "x"}}}))
@@ -73,7 +73,7 @@ class Talos:
     def apply(self, address, text):
         return self.insecure(address, "apply-config", "--file", "/dev/stdin", stdin=text)
 
-    def wait_running(self, address, timeout=10):
+    def wait_running(self, address, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
             status = self.secure(address, "get", "machinestatus", "-o", "yaml")
@@ -134,7 +134,8 @@ def test_disks_without_transport_print_none(talos):
     assert by_id["sda"]["spec"]["transport"] == "usb"
 
 
-def test_maintenance_apply_answers_before_the_reboot_then_boots_installed(talos):
+def test_maintenance_apply_answers_before_the_reboot_then_boots_installed(tmp_path):
+    talos = Talos(tmp_path, install=6)  # long enough for the calls below on a loaded machine
     talos.add("192.0.2.11")
     assert talos.insecure("192.0.2.11", "read", "/proc/sys/kernel/random/boot_id").returncode != 0
     assert talos.apply("192.0.2.11", install(golden("v1.13.9", "controlplane"))).returncode == 0
@@ -142,7 +143,7 @@ def test_maintenance_apply_answers_before_the_reboot_then_boots_installed(talos)
     assert during.returncode == 0  # the API still answers: not installed yet
     assert yaml.safe_load(during.stdout)["spec"]["stage"] == "installing"
     assert "unknown authority" in talos.secure("192.0.2.11", "get", "machinestatus", "-o", "yaml").stderr
-    deadline = time.time() + 5
+    deadline = time.time() + 10
     while "connection refused" not in talos.secure("192.0.2.11", "version").stderr:  # the reboot
         assert time.time() < deadline
         time.sleep(0.05)
@@ -163,12 +164,13 @@ def test_usb_installer_first_in_boot_order_halts_because_installed(talos):
     assert "already installed to disk but booted from another media" in shown
 
 
-def test_bootstrap_waits_then_once_per_etcd(talos):
+def test_bootstrap_waits_then_once_per_etcd(tmp_path):
+    talos = Talos(tmp_path, boot=3)
     talos.add("192.0.2.11")
     talos.apply("192.0.2.11", install(golden("v1.13.9", "controlplane")))
     talos.wait_running("192.0.2.11")
     answers = []
-    deadline = time.time() + 10
+    deadline = time.time() + 20
     while time.time() < deadline:
         result = talos.secure("192.0.2.11", "bootstrap")
         answers.append(result.stderr.strip().rpartition("desc = ")[2] if result.returncode else "ok")
