@@ -145,7 +145,7 @@ tool_kwok() {
 }
 
 tools=("$@")
-((${#tools[@]})) || tools=(talosctl talosctl-oldest kube etcd kwok)
+((${#tools[@]})) || tools=(talosctl etcd kwok kube talosctl-oldest)
 # One builder per machine at a time (several checkouts share the cache).
 exec 9>"$CACHE/.lock"
 flock 9
