@@ -27,6 +27,8 @@ mkdir -p "$CACHE" "$LINKS"
 export GOFLAGS="-trimpath ${GOFLAGS:-}" CGO_ENABLED=0 GOTOOLCHAIN=local
 
 log() { echo "build-tools: $*" >&2; }
+WORK=
+trap '[[ -z $WORK ]] || rm -rf "$WORK"' EXIT
 
 # replace_args MODFILE NESTED_VERSION: `go mod edit` arguments repeating the module's replace lines.
 replace_args() {
@@ -58,9 +60,9 @@ build() {
     [[ -x $CACHE/$(basename "$pkg")-$version ]] || missing+=("$pkg")
   done
   if ((${#missing[@]})); then
-    local work start modfile
-    work=$(mktemp -d)
-    trap 'rm -rf "$work"' RETURN
+    local start
+    WORK=$(mktemp -d)
+    local work=$WORK
     start=$(date +%s)
     log "building $name $version (${missing[*]##*/}) from $module@$modver"
     local info modfile moddir
@@ -84,6 +86,7 @@ build() {
         mv -f "$out.tmp.$$" "$out"
       done
     )
+    rm -rf "$work"
     log "built $name $version in $(($(date +%s) - start)) s"
   fi
   for pkg in "$@"; do
