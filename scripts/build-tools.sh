@@ -49,15 +49,17 @@ for r in mod.get("Replace") or []:
 }
 
 # build NAME VERSION MODULE MODULE_VERSION NESTED_VERSION SUBSTITUTES LDFLAGS PACKAGE...
-# Builds every PACKAGE (a main package of MODULE) into $CACHE/<last path element>-VERSION.
+# Builds every PACKAGE (a main package of MODULE) into $CACHE/<last path element>-VERSION (NAME-VERSION
+# for the module's own root package).
 # SUBSTITUTES: space-separated `module=module@version` replacements for dependency versions the
 # module proxy does not serve (see tools.env); they override the upstream replace lines.
 build() {
   local name=$1 version=$2 module=$3 modver=$4 nested=$5 subst=$6 ldflags=$7
   shift 7
   local pkg missing=()
+  binname() { if [[ $1 == "$module" ]]; then echo "$name"; else basename "$1"; fi; }
   for pkg in "$@"; do
-    [[ -x $CACHE/$(basename "$pkg")-$version ]] || missing+=("$pkg")
+    [[ -x $CACHE/$(binname "$pkg")-$version ]] || missing+=("$pkg")
   done
   if ((${#missing[@]})); then
     local start
@@ -81,7 +83,7 @@ build() {
         -require="$module@$modver" "${reps[@]}"
       "$GO" get "${missing[@]/%/@$modver}" >/dev/null 2>&1 || "$GO" get "${missing[@]/%/@$modver}"
       for pkg in "${missing[@]}"; do
-        local out=$CACHE/$(basename "$pkg")-$version
+        local out=$CACHE/$(binname "$pkg")-$version
         nice -n 10 "$GO" build -ldflags="-s -w $ldflags" -o "$out.tmp.$$" "$pkg"
         mv -f "$out.tmp.$$" "$out"
       done
@@ -91,7 +93,7 @@ build() {
   fi
   for pkg in "$@"; do
     local bin
-    bin=$(basename "$pkg")
+    bin=$(binname "$pkg")
     ln -sfn "$CACHE/$bin-$version" "$LINKS/$bin-$version"
   done
 }
@@ -123,7 +125,7 @@ tool_kube() {
 
 tool_etcd() {
   build etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 "$ETCD_VERSION" "$ETCD_VERSION" "$ETCD_SUBSTITUTES" "" go.etcd.io/etcd/server/v3
-  ln -sfn "$CACHE/v3-$ETCD_VERSION" "$LINKS/etcd"
+  link etcd "$ETCD_VERSION"
 }
 
 tool_kwok() {
