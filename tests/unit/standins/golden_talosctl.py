@@ -75,7 +75,7 @@ def write(out, text, force):
 
 def main(argv):
     if argv[:1] == ["version"]:
-        print("Client:\n\tTalos %s" % CLIENT if "--short" in argv else "Client:\n\tTag:         %s" % CLIENT)
+        print("Client:\nTalos %s" % CLIENT if "--short" in argv else "Client:\n\tTag:         %s" % CLIENT)
         return
     if argv[:2] == ["gen", "secrets"]:
         out = flag(argv, "-o", flag(argv, "--output-file", "secrets.yaml"))

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.skipif(not GOLDEN.is_dir(), reason="needs ../shared/ref
 
 def real_talosctl(tmp_path):
     """The real talosctl when the build scripts made it, else the golden replay."""
-    for candidate in (os.environ.get("TALOSCTL_REAL", ""), ROOT / ".build" / "bin" / "talosctl"):
+    tools = Path(os.environ.get("MEDIASTACK_TOOLS", ROOT / ".build" / "bin"))
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "homelab-mediastack" / "bin"
+    for candidate in (os.environ.get("TALOSCTL_REAL", ""), tools / "talosctl", cache / "talosctl-v1.13.9"):
         if candidate and os.access(str(candidate), os.X_OK):
             return str(candidate)
     wrapper = tmp_path / "talosctl-golden"
