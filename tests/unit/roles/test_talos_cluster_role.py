@@ -195,8 +195,10 @@ def test_reinstalled_control_plane_of_a_running_cluster_is_not_bootstrapped(lab)
     for index in range(1, 4):
         lab.node("talos_controlplane", "cp-%d" % index, "192.0.2.1%d" % index)
     assert lab.run().returncode == 0
-    # cp-1 (the first control plane, the one bootstrap would go to) is re-installed.
-    lab.standin("__standin", "set", "192.0.2.11", 'mode="maintenance"', "installed=false", "etcd=null")
+    # cp-1 (the first control plane, the one bootstrap would go to) is reset (`talosctl reset`: disk
+    # wiped, maintenance mode) to be installed again.
+    lab.standin("__standin", "set", "192.0.2.11", 'mode="maintenance"', "installed=false", "etcd=null",
+                'disks=[{"name": "nvme0n1", "transport": "nvme", "size": 512000000000, "partitions": []}]')
     result = lab.run()
     assert result.returncode == 0, why(result)
     assert sum(lab.show("192.0.2.1%d" % i).get("bootstraps", 0) for i in range(1, 4)) == 1
