@@ -222,7 +222,7 @@ def connect(state, opts, prefix, allow_insecure=True):
         die("%s: %s" % (prefix, UNKNOWN_CA))  # the maintenance service's own CA, not the cluster's
     path = opts.get("talosconfig") or os.environ.get("TALOSCONFIG") or os.path.expanduser("~/.talos/config")
     if not os.path.exists(path):
-        die("failed to open config file %q" % path)
+        die('failed to open config file "%s"' % path)
     with open(path, encoding="utf-8") as handle:
         config = yaml.safe_load(handle) or {}
     context = (config.get("contexts") or {}).get(config.get("context"), {})
@@ -364,7 +364,7 @@ def cmd_apply(opts, state):
     if maintenance and disk.rpartition("/")[2] not in [d["name"] for d in node["disks"]]:
         # pkg/machinery/config/types/v1alpha1/v1alpha1_validation.go (install disk checked in metal mode)
         die("%s: rpc error: code = InvalidArgument desc = configuration validation failed: 1 error occurred:\n"
-            "\t* specified install disk does not exist: %q" % (prefix, disk))
+            "\t* specified install disk does not exist: \"%s\"" % (prefix, disk))
     if opts.get("dry_run"):
         print("Dry run summary:\nApplied configuration %s (skipped in dry-run)." % (
             "with a reboot" if maintenance else "without a reboot"))
@@ -491,8 +491,8 @@ def cmd_kubeconfig(opts, state):
         "apiVersion": "v1", "kind": "Config",
         "clusters": [{"name": name, "cluster": {"server": cluster["controlPlane"]["endpoint"],
                                                 "certificate-authority-data": cluster["ca"]["crt"]}}],
-        "contexts": [{"name": "admin@" + name, "context": {"cluster": name, "namespace": "default",
-                                                            "user": "admin@" + name}}],
+        "contexts": [{"name": "admin@" + name,
+                      "context": {"cluster": name, "namespace": "default", "user": "admin@" + name}}],
         "current-context": "admin@" + name,
         "users": [{"name": "admin@" + name, "user": dict(zip(
             ("client-certificate-data", "client-key-data"), admin_certificate(cluster["ca"])))}]}, sort_keys=False)
@@ -532,7 +532,7 @@ def cmd_upgrade(opts, state):
     image = opts.get("image", "")
     tag = image.rpartition(":")[2]
     if not tag.startswith("v1."):
-        die("%s: rpc error: code = InvalidArgument desc = image %q has no Talos version tag" % (prefix, image))
+        die('%s: rpc error: code = InvalidArgument desc = image "%s" has no Talos version tag' % (prefix, image))
     # cmd/talosctl/cmd/talos/upgrade.go: the node installs the new image and reboots; talosctl waits
     # for the new boot id (action.BootIDChangedPostCheckFn) unless --wait=false.
     node["pending_version"] = tag

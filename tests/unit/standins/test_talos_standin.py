@@ -233,3 +233,10 @@ def test_calls_without_a_node_go_to_the_real_talosctl(talos, tmp_path):
     missing = subprocess.run(STANDIN + ["gen", "config", "c", "https://x:6443"], env=env, capture_output=True,
                              text=True, check=False)
     assert missing.returncode != 0 and "TALOSCTL_REAL" in missing.stderr
+
+
+def test_missing_install_disk_is_refused_in_maintenance(talos):
+    talos.add("192.0.2.11", "v1.13.9", "--disk", "nvme0n1:nvme:512")
+    result = talos.apply("192.0.2.11", install(golden("v1.13.9", "worker"), disk="/dev/sdz"))
+    assert result.returncode == 1
+    assert 'specified install disk does not exist: "/dev/sdz"' in result.stderr
