@@ -75,7 +75,7 @@ class Talos:
     def apply(self, address, text):
         return self.insecure(address, "apply-config", "--file", "/dev/stdin", stdin=text)
 
-    def wait_running(self, address, timeout=30):
+    def wait_running(self, address, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
             status = self.secure(address, "get", "machinestatus", "-o", "yaml")
@@ -137,7 +137,7 @@ def test_disks_without_transport_print_none(talos):
 
 
 def test_maintenance_apply_answers_before_the_reboot_then_boots_installed(tmp_path):
-    talos = Talos(tmp_path, install=6)  # long enough for the calls below on a loaded machine
+    talos = Talos(tmp_path, install=15)  # long enough for the calls below on a loaded machine
     talos.add("192.0.2.11")
     assert talos.insecure("192.0.2.11", "read", "/proc/sys/kernel/random/boot_id").returncode != 0
     assert talos.apply("192.0.2.11", install(golden("v1.13.9", "controlplane"))).returncode == 0
@@ -145,7 +145,7 @@ def test_maintenance_apply_answers_before_the_reboot_then_boots_installed(tmp_pa
     assert during.returncode == 0  # the API still answers: not installed yet
     assert yaml.safe_load(during.stdout)["spec"]["stage"] == "installing"
     assert "unknown authority" in talos.secure("192.0.2.11", "get", "machinestatus", "-o", "yaml").stderr
-    deadline = time.time() + 10
+    deadline = time.time() + 30
     while "connection refused" not in talos.secure("192.0.2.11", "version").stderr:  # the reboot
         assert time.time() < deadline
         time.sleep(0.05)
