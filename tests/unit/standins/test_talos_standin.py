@@ -49,10 +49,10 @@ def install(text, disk="/dev/nvme0n1"):
 
 
 class Talos:
-    def __init__(self, tmp_path, install=INSTALL, boot=STEP):
+    def __init__(self, tmp_path, install=INSTALL, boot=STEP, reboot=STEP):
         self.tmp = tmp_path
         self.env = dict(os.environ, TALOS_STANDIN_STATE=str(tmp_path / "state"), MEDIASTACK_REFERENCE=str(REFERENCE),
-                        TALOS_STANDIN_INSTALL_SECONDS=str(install), TALOS_STANDIN_REBOOT_SECONDS=str(STEP),
+                        TALOS_STANDIN_INSTALL_SECONDS=str(install), TALOS_STANDIN_REBOOT_SECONDS=str(reboot),
                         TALOS_STANDIN_BOOT_SECONDS=str(boot), TALOSCTL_REAL=real_talosctl(tmp_path))
         secrets = yaml.safe_load((GOLDEN / "v1.13.9" / "secrets.yaml").read_text())
         (tmp_path / "talosconfig").write_text(yaml.safe_dump({"context": "base", "contexts": {"base": {
@@ -137,7 +137,7 @@ def test_disks_without_transport_print_none(talos):
 
 
 def test_maintenance_apply_answers_before_the_reboot_then_boots_installed(tmp_path):
-    talos = Talos(tmp_path, install=15)  # long enough for the calls below on a loaded machine
+    talos = Talos(tmp_path, install=15, reboot=4)  # long enough for the calls below on a loaded machine
     talos.add("192.0.2.11")
     assert talos.insecure("192.0.2.11", "read", "/proc/sys/kernel/random/boot_id").returncode != 0
     assert talos.apply("192.0.2.11", install(golden("v1.13.9", "controlplane"))).returncode == 0
