@@ -18,6 +18,7 @@ options:
         for example V(http://sonarr.example.com:8989).
       - The app (Sonarr v4, Radarr, Lidarr or Prowlarr) and its API version are detected from
         the server; anything else fails with a clear message.
+      - If not given, the environment variable E(ARR_URL) is used.
     type: str
     required: true
   api_key:
@@ -25,16 +26,20 @@ options:
       - The app's API key (Settings > General, or C(<ApiKey>) in C(config.xml)); the
         C(apps) layer sets it before the first start from C(mediastack_api_keys).
       - A wrong key fails with "API key rejected by <app> at <url>".
+      - If not given, the environment variable E(ARR_API_KEY) is used.
     type: str
     required: true
   validate_certs:
-    description: Verify the TLS certificate when O(url) is HTTPS.
+    description:
+      - Verify the TLS certificate when O(url) is HTTPS.
+      - If not given, the environment variable E(ARR_VALIDATE_CERTS) is used.
     type: bool
     default: true
   timeout:
     description:
       - Seconds for one request, and the budget for retrying a refused connection (an app
         still starting) with backoff.
+      - If not given, the environment variable E(ARR_TIMEOUT) is used.
     type: int
     default: 30
   app:
@@ -103,12 +108,16 @@ options:
     description:
       - The apps return secrets as C(********), so a secret can never be compared.
       - V(verify) (default) compares everything else; when nothing else differs it runs the
-        app's own connection test with the stored object, and sends the inventory's secret
-        only if that test fails. A wrong stored secret is never left in place where the app
-        can check it, and a rerun with the same inputs changes nothing.
+        app's own connection test with the stored object of an enabled download client or
+        Prowlarr application (their tests send nothing), and sends the inventory's secret only
+        if the test fails on a credential (C(Password), C(ApiKey), C(Username)). Any other failure
+        (the client is down or restarting) is a warning and changes nothing. Notifications and
+        indexers are not tested on a rerun (their tests send a message or spend indexer quota);
+        for them V(verify) behaves like V(on_create). Nothing is tested in check mode.
+      - V(verify_all) tests notifications and indexers too, when asked.
       - V(always) sends the secrets on every run (always reports a change).
       - V(on_create) sends them only when the object is created or rewritten for another reason.
     type: str
-    choices: [verify, always, on_create]
+    choices: [verify, verify_all, always, on_create]
     default: verify
 '''

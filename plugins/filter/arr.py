@@ -4,7 +4,7 @@
 """*arr wiring filters: what each app must hold, computed from the inventory model.
 
 Documentation of each filter is in the YAML file of the same name beside this one. The logic is
-in module_utils/_arr_wiring.py and module_utils/_arr.py (pure functions, unit-tested).
+in module_utils/_arr_wiring.py and module_utils/_arr_paths.py (pure functions, unit-tested).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,7 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import remote_path_mappings
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import remote_path_mappings
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_wiring import wiring_plan
 
 

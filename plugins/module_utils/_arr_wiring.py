@@ -14,8 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    _translate, norm_dir, remote_path_mappings,
+from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import deep_merge
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import (
+    norm_dir, remote_path_mappings, translate as _translate,
 )
 
 # app type -> (media type folder, category field name in its download clients)
@@ -57,6 +58,16 @@ def _client_protocol(client):
     return "usenet" if str(client.get("implementation", "")).lower() in USENET else "torrent"
 
 
+def _ui_user_config(user):
+    """The web UI login every app gets (config/host: Forms with this user), or nothing."""
+    if not user:
+        return {}
+    if not user.get("username") or not user.get("password"):
+        raise PlanError("arr_wiring_ui_user needs username and password")
+    return {"host": {"authenticationMethod": "forms", "authenticationRequired": "enabled",
+                     "username": user["username"], "password": user["password"]}}
+
+
 def wiring_plan(model):
     """Return ``{"arr": [app spec, ...], "prowlarr": spec or None, "hardlinks": bool}``.
 
@@ -65,6 +76,7 @@ def wiring_plan(model):
     """
     data_root = norm_dir(model.get("data_root") or "/data")
     api_keys = model.get("api_keys") or {}
+    ui_config = _ui_user_config(model.get("ui_user"))
     clients = model.get("download_clients") or []
     filesystems = model.get("filesystems") or [data_root]
     default_mounts = {data_root: data_root}
@@ -137,7 +149,9 @@ def wiring_plan(model):
             "name": name, "app": kind, "url": app["url"].rstrip("/"), "api_key": api_key,
             "download_clients": download_clients, "root_folders": root_folders,
             "remote_path_mappings": mappings,
-            "config": dict({"mediamanagement": {"copyUsingHardlinks": bool(hardlinks)}}, **(app.get("config") or {})),
+            # deep merge: a user's mediamanagement keys join the computed hardlink setting
+            "config": deep_merge(dict(ui_config, mediamanagement={"copyUsingHardlinks": bool(hardlinks)}),
+                                 app.get("config") or {}),
         }
         if app.get("tags") is not None:
             spec["tags"] = app["tags"]
@@ -178,9 +192,12 @@ def wiring_plan(model):
                                     % indexer.get("name"))
                 entry["tags"] = sorted(set(list(entry.get("tags") or []) + [tag]))
             indexers.append(entry)
+        # after a sync, each app is checked for Prowlarr's indexers (the command completes even when a push failed)
+        check_apps = [{"name": entry["name"], "url": spec["url"], "api_key": spec["api_key"]}
+                      for entry, spec in zip(applications, apps_out)]
         prowlarr_out = {"name": "prowlarr", "app": "prowlarr", "url": prowlarr["url"].rstrip("/"), "api_key": api_key,
                         "tags": sorted(set(tags)), "indexer_proxies": proxies, "applications": applications,
-                        "indexers": indexers}
+                        "indexers": indexers, "check_apps": check_apps, "config": ui_config}
     for spec in apps_out:
         spec.pop("prowlarr")
     return {"arr": apps_out, "prowlarr": prowlarr_out}

@@ -52,6 +52,7 @@ class JsonHttpClient(object):
     """
 
     retry_statuses = (502, 503, 504)
+    idempotent = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
 
     def __init__(self, base_url, service, headers=None, secrets=(), validate_certs=True,
                  timeout=30, retry_budget=None, sleep=time.sleep, opener=open_url, cookies=None):
@@ -77,8 +78,9 @@ class JsonHttpClient(object):
     def request(self, method, path, body=None, query=None, form=None, headers=None, expect_json=True):
         """Send one request; return the decoded JSON body (or text when ``expect_json`` is False).
 
-        A refused connection or a 502/503/504 (an app still starting, a proxy before it) is
-        retried with backoff until the retry budget is spent; anything else fails at once.
+        A refused connection (nothing was sent), or a 502/503/504 (an app still starting, a proxy
+        before it) to an idempotent method, is retried with backoff until the retry budget is
+        spent; anything else fails at once.
         """
         url = self.base_url + path
         if query:
@@ -107,7 +109,9 @@ class JsonHttpClient(object):
                 return self._decode(raw, expect_json, url)
             except HTTPError as err:
                 raw = _read_error_body(err)
-                if err.code in self.retry_statuses and time.time() + delay < deadline:
+                # A 502/503/504 may come from a proxy after the app did the work: only requests that
+                # can be repeated safely are retried (a POST could create twice).
+                if err.code in self.retry_statuses and method in self.idempotent and time.time() + delay < deadline:
                     self._sleep(delay)
                     delay = min(delay * 2, 5)
                     continue

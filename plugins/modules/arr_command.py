@@ -46,6 +46,26 @@ options:
     description: Seconds between polls.
     type: int
     default: 1
+  check_apps:
+    description:
+      - With C(ApplicationIndexerSync) in Prowlarr, after the command completed, check that each of
+        these apps holds Prowlarr's indexers. Prowlarr's command completes even when pushing to an
+        app failed, so this is the only proof; an app with none of them fails the task, naming it.
+      - Each app is matched to its Prowlarr application by base URL (or O(check_apps[].name)).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The application's name in Prowlarr (when its base URL differs from O(check_apps[].url)).
+        type: str
+      url:
+        description: The app's URL, as the application's base URL names it.
+        type: str
+        required: true
+      api_key:
+        description: The app's API key.
+        type: str
+        required: true
 extends_documentation_fragment:
   - homelab.mediastack.arr
 author:
@@ -58,6 +78,9 @@ EXAMPLES = r'''
     url: http://prowlarr.example.com:9696
     api_key: "{{ vault_prowlarr_api_key }}"
     name: ApplicationIndexerSync
+    check_apps:
+      - url: http://sonarr.example.com:8989
+        api_key: "{{ vault_sonarr_api_key }}"
     body:
       forceSync: true
 '''
@@ -67,6 +90,11 @@ command:
   description: The command as the app reports it (after waiting, its final state).
   returned: always
   type: dict
+apps:
+  description: With O(check_apps), per app the number of Prowlarr indexers for it and how many it holds.
+  returned: when O(check_apps) is given and the sync completed
+  type: list
+  elements: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -82,6 +110,11 @@ ARGUMENT_SPEC.update(
     wait=dict(type='bool', default=True),
     wait_timeout=dict(type='int', default=120),
     poll_interval=dict(type='int', default=1),
+    check_apps=dict(type='list', elements='dict', options=dict(
+        name=dict(type='str'),
+        url=dict(type='str', required=True),
+        api_key=dict(type='str', required=True, no_log=True),
+    )),
 )
 
 

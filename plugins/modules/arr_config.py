@@ -38,11 +38,13 @@ options:
     required: true
   secret_policy:
     description:
-      - For secret keys (C(password), C(apiKey)) the app returns masked. V(verify) and
-        V(on_create) leave a masked stored value alone (the config endpoints have no test);
-        V(always) sends it on every run.
+      - For secret keys (C(password), C(apiKey), C(proxyPassword)) the app returns masked. V(verify),
+        V(verify_all) and V(on_create) leave a masked stored value alone (the config endpoints have no
+        test); V(always) sends it on every run.
+      - The web UI password in section C(host) is write-only (the app returns its hash); it is set when
+        no user exists yet, or on every run with V(always); it is sent with its C(passwordConfirmation).
     type: str
-    choices: [verify, always, on_create]
+    choices: [verify, verify_all, always, on_create]
     default: verify
 extends_documentation_fragment:
   - homelab.mediastack.arr

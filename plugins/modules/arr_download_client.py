@@ -32,7 +32,9 @@ options:
     description: Client priority (1 is highest).
     type: int
   enable:
-    description: Whether the client is enabled.
+    description:
+      - Whether the client is enabled. When not given, a new client is created enabled (the apps'
+        templates say disabled; the web UI enables it), and an existing one keeps its setting.
     type: bool
 extends_documentation_fragment:
   - homelab.mediastack.arr
@@ -103,12 +105,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, PROVIDER_SPEC, run_module,
-)
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import module_argument_spec, run_module
 
-ARGUMENT_SPEC = dict(CONNECTION_SPEC, **PROVIDER_SPEC)
-ARGUMENT_SPEC.update(priority=dict(type='int'), enable=dict(type='bool'))
+ARGUMENT_SPEC = module_argument_spec('arr_download_client')
 
 
 def main():

@@ -32,12 +32,24 @@ options:
     description: Indexer priority (1 highest, 50 lowest).
     type: int
   enable:
-    description: Whether the indexer is enabled (Prowlarr).
+    description:
+      - Whether the indexer is enabled. In Sonarr, Radarr and Lidarr this sets RSS, automatic
+        search and interactive search together (C(enableRss), C(enableAutomaticSearch),
+        C(enableInteractiveSearch); those the indexer supports); set them one by one with O(extra).
+      - When not given, a new indexer is created enabled (the apps' templates are disabled; the web
+        UI enables them), and an existing one keeps its setting.
     type: bool
   definition:
     description:
-      - When several schema templates share O(implementation) (Prowlarr's Cardigann
-        definitions), the one whose C(definitionName) is this.
+      - When several schema templates share O(implementation) (Prowlarr has one per preset,
+        V(Generic Newznab), V(NZBgeek), ..., and the Cardigann definitions), the one whose name
+        (or C(definitionName)) is this. Default V(Generic <implementation>); an unknown name
+        fails and lists the presets.
+    type: str
+  app_profile:
+    description:
+      - Prowlarr only. The sync profile (Settings > Apps > Sync Profiles) by name. Prowlarr refuses
+        an indexer without one (its templates carry id 0); default on create, the first profile.
     type: str
 extends_documentation_fragment:
   - homelab.mediastack.arr
@@ -90,12 +102,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, PROVIDER_SPEC, run_module,
-)
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import module_argument_spec, run_module
 
-ARGUMENT_SPEC = dict(CONNECTION_SPEC, **PROVIDER_SPEC)
-ARGUMENT_SPEC.update(priority=dict(type='int'), enable=dict(type='bool'), definition=dict(type='str'))
+ARGUMENT_SPEC = module_argument_spec('arr_indexer')
 
 
 def main():

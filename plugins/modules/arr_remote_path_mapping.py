@@ -88,17 +88,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, run_module,
-)
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import module_argument_spec, run_module
 
-ARGUMENT_SPEC = dict(CONNECTION_SPEC)
-ARGUMENT_SPEC.update(
-    host=dict(type='str', required=True),
-    remote_path=dict(type='str', required=True),
-    local_path=dict(type='str'),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
-)
+ARGUMENT_SPEC = module_argument_spec('arr_remote_path_mapping')
 
 
 def main():

@@ -78,15 +78,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, run_module,
-)
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import module_argument_spec, run_module
 
-ARGUMENT_SPEC = dict(CONNECTION_SPEC)
-ARGUMENT_SPEC.update(
-    label=dict(type='str', required=True),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
-)
+ARGUMENT_SPEC = module_argument_spec('arr_tag')
 
 
 def main():

@@ -73,11 +73,9 @@ requests:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    CONNECTION_SPEC, PROVIDER_SPEC, run_module,
-)
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import module_argument_spec, run_module
 
-ARGUMENT_SPEC = dict(CONNECTION_SPEC, **PROVIDER_SPEC)
+ARGUMENT_SPEC = module_argument_spec('prowlarr_indexer_proxy')
 
 
 def main():

@@ -10,14 +10,25 @@ ARR_STANDIN_NAME, the instance name that names the state file <state-dir>/<name>
 What it follows (see docs/arr-standin.md): the behaviour read from the apps' source in
 reference/arr/API_BEHAVIOUR.md (auth, 401 with an empty body, 201/202, bare-array validation
 errors, "********" secrets, provider fields reset on PUT, config booleans saved as false, tags
-lowercased, Prowlarr re-testing every PUT, forceSave), the official OpenAPI component schemas
-(vendored subsets in data/, every request body is validated against them) and the recorded or
-source-derived /schema templates in data/. Connection tests are real: qBittorrent WebUI API v2,
+lowercased, Prowlarr re-testing every PUT, forceSave), the official OpenAPI component schemas and
+the recorded or source-derived /schema templates, all read in place from the project's reference
+directory (never copied into the repository):
+
+    $ARR_STANDIN_REFERENCE, else $MEDIASTACK_REFERENCE/arr, else <repo>/../shared/reference/arr
+
+It shares no code, constant or rule table with plugins/ or roles/: every rule below carries a
+comment naming the upstream file (Sonarr/Sonarr, Radarr/Radarr, Lidarr/Lidarr, Prowlarr/Prowlarr)
+or the recorded response it follows.
+
+Extensions: every ``standin_*.py`` beside this file is imported at start and its ``register(m)``
+called with this module; it adds resources with ``m.RESOURCES[name] = handler`` (see
+:data:`RESOURCES`) and state with ``m.STATE_INIT.append(func)``. Connection tests are real: qBittorrent WebUI API v2,
 NZBGet JSON-RPC, SABnzbd API, the target app of a Prowlarr application, Newznab/Torznab caps.
 Prowlarr's ApplicationIndexerSync really pushes indexers to the applications' apps.
 
 Stand-in-only endpoints (no auth): GET|DELETE /__standin/requests (request counter),
-GET /__standin/newznab/<name>/api?t=caps (a minimal Newznab/Torznab indexer to point indexers at).
+GET|DELETE /__standin/side-effects (what provider tests sent to the outside world: messages,
+indexer queries), GET /__standin/newznab/<name>/api?t=caps (a minimal Newznab/Torznab indexer).
 
 Python 3 standard library only.
 """
@@ -26,6 +37,9 @@ import argparse
 import base64
 import copy
 import datetime
+import glob
+import hashlib
+import importlib.util
 import http.cookiejar
 import http.server
 import json
@@ -35,14 +49,32 @@ import socketserver
 import sys
 import threading
 import time
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "data")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 MASK = "********"
 
+# Resources added by extensions (standin_*.py): name -> handler(handler, arr, method, parts, query, raw)
+# returning (status, body, content_type) or None to fall through to the built-in routes.
+RESOURCES = {}
+# Functions called with (arr, state) when a fresh state is created.
+STATE_INIT = []
+EXTENSIONS = None  # names of the loaded extensions
+
+
+def reference_dir():
+    """Where the upstream data lives: read in place, as the project's tests do."""
+    explicit = os.environ.get("ARR_STANDIN_REFERENCE")
+    if explicit:
+        return explicit
+    return os.path.join(os.environ.get("MEDIASTACK_REFERENCE") or os.path.join(REPO, "..", "shared", "reference"), "arr")
+
+# appName, API version and version of the recorded OpenAPI documents (reference/arr/SOURCES.md);
+# default ports: each app's ConfigFileProvider.Port default
 APPS = {
     "sonarr": {"appName": "Sonarr", "api": "v3", "version": "4.0.19.0", "port": 8989},
     "radarr": {"appName": "Radarr", "api": "v3", "version": "6.0.4.0", "port": 7878},
@@ -50,7 +82,7 @@ APPS = {
     "prowlarr": {"appName": "Prowlarr", "api": "v1", "version": "2.3.5.0", "port": 9696},
 }
 
-# provider kind -> OpenAPI resource schema
+# provider kind -> OpenAPI resource schema (controllers deriving from ProviderControllerBase)
 PROVIDERS = {
     "downloadclient": "DownloadClientResource",
     "indexer": "IndexerResource",
@@ -58,12 +90,17 @@ PROVIDERS = {
     "applications": "ApplicationResource",
     "indexerproxy": "IndexerProxyResource",
 }
+# Prowlarr.Api.V1 has Applications/, IndexerProxies/, Profiles/App/; Sonarr.Api.V3 has RootFolders/,
+# RemotePathMappings/, Profiles/Quality/ (and Lidarr.Api.V1 Profiles/Metadata/)
 PROWLARR_ONLY = ("applications", "indexerproxy", "appprofile")
 ARR_ONLY = ("rootfolder", "remotepathmapping", "qualityprofile", "metadataprofile")
 # provider resource keys the server decides (from the implementation), whatever the client sends
+# (ProviderResource mappers' ToModel ignore them; IndexerFactory.SetProviderCharacteristics sets them)
 READONLY = ("protocol", "privacy", "link", "testCommand", "definitionName", "description", "language", "encoding",
             "sortName", "added", "legacyUrls", "indexerUrls", "status", "capabilities")
 
+# Sonarr.Api.V3/Config/*ConfigController.cs (and Radarr's, Lidarr's); Prowlarr.Api.V1/Config has host, ui,
+# downloadclient only
 CONFIG_SECTIONS = {
     "sonarr": ("mediamanagement", "naming", "host", "ui", "downloadclient", "indexer"),
     "radarr": ("mediamanagement", "naming", "host", "ui", "downloadclient", "indexer"),
@@ -104,7 +141,7 @@ CONFIG_SEED = {
     "indexer": {"minimumAge": 0, "retention": 0, "maximumSize": 0, "rssSyncInterval": 60},
 }
 
-# command name -> commandName, per app (the ones the stand-in knows; they only change status except the sync)
+# command name -> commandName, per app (each app's NzbDrone.Core/**/Commands/*Command.cs class names) (the ones the stand-in knows; they only change status except the sync)
 COMMANDS = {
     "all": {"CheckHealth": "Check Health", "Backup": "Backup", "ApplicationUpdateCheck": "Application Update Check"},
     "sonarr": {"RescanSeries": "Rescan Series", "RefreshSeries": "Refresh Series", "RssSync": "Rss Sync",
@@ -117,7 +154,9 @@ COMMANDS = {
 }
 
 # Prowlarr sync: the app's indexer API version per application implementation
+# (Applications/Sonarr/SonarrV3Proxy.cs, Radarr/RadarrV3Proxy.cs, Lidarr/LidarrV1Proxy.cs)
 APP_API = {"Sonarr": "v3", "Radarr": "v3", "Lidarr": "v1"}
+# Newznab standard categories (Prowlarr NzbDrone.Core/Indexers/NewznabStandardCategory.cs), a subset
 CAPS_CATEGORIES = [
     (2000, "Movies", [2010, 2020, 2030, 2040, 2045, 2050, 2060, 2070, 2080, 2090]),
     (3000, "Audio", [3010, 3020, 3030, 3040, 3050, 3060]),
@@ -135,8 +174,9 @@ def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def load_json(name):
-    with open(os.path.join(DATA, name), encoding="utf-8") as fh:
+def load_ref(*parts):
+    """A JSON file under the reference directory (openapi/..., fixtures/...)."""
+    with open(os.path.join(reference_dir(), *parts), encoding="utf-8") as fh:
         return json.load(fh)
 
 
@@ -172,6 +212,19 @@ def validation_error(failures):
     return ApiError(400, failures)
 
 
+def problem_details(errors):
+    """Model binding failed before the controller ran: ASP.NET Core's automatic 400 for API
+    controllers (Sonarr.Http/V3ApiControllerAttribute implements IApiBehaviorMetadata;
+    ModelStateInvalidFilter -> ValidationProblemDetails), not FluentValidation's bare array."""
+    out = {}
+    for path, message in errors:
+        out.setdefault(path, []).append("%s Path: %s | LineNumber: 0 | BytePositionInLine: 0." % (message, path))
+    out.setdefault("resource", []).append("The resource field is required.")
+    return ApiError(400, {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                          "title": "One or more validation errors occurred.", "status": 400, "errors": out,
+                          "traceId": "00-%032x-%016x-00" % (int(time.time() * 1e6), os.getpid())})
+
+
 # --------------------------------------------------------------------------- OpenAPI validation
 
 class SchemaValidator:
@@ -202,10 +255,10 @@ class SchemaValidator:
                 return
             props = schema.get("properties", {})
             for key, item in value.items():
+                # System.Text.Json (STJson.GetSerializerSettings): unknown properties are skipped, whatever
+                # Swashbuckle writes as additionalProperties
                 if key in props:
                     self.validate(item, props[key], "%s.%s" % (path, key), errors)
-                elif schema.get("additionalProperties") is False:
-                    errors.append(("%s.%s" % (path, key), "Unknown property '%s' (not in the OpenAPI schema)." % key))
         elif kind == "array":
             if not isinstance(value, list):
                 errors.append((path, "The JSON value could not be converted to an array."))
@@ -229,7 +282,7 @@ class SchemaValidator:
         errors = []
         self.validate(value, {"$ref": "#/components/schemas/" + name}, "$", errors)
         if errors:
-            raise validation_error([failure(p, m, code="SchemaValidator") for p, m in errors])
+            raise problem_details(errors)
 
     def default(self, schema):
         """The value a C# resource property has when the JSON body omits it."""
@@ -269,6 +322,237 @@ def unreachable(prop, name, err):
     return failure(prop, "Unable to connect to %s" % name, detailed=str(getattr(err, "reason", err)), placeholders={})
 
 
+# --------------------------------------------------------------------------- /schema templates
+#
+# Recorded or source-derived templates are read from the reference directory; the others are
+# written here from the apps' settings classes (field names, defaults, privacy), each citing it.
+
+def field(order, name, label, value=None, ftype="textbox", privacy="normal", advanced=False, options=None, unit=None,
+          is_float=False):
+    """One schema field as SchemaBuilder.ToSchema (Sonarr.Http/ClientSchema/SchemaBuilder.cs) emits it."""
+    item = {"order": order, "name": name, "label": label}
+    if value is not None:
+        item["value"] = value
+    item["type"] = ftype
+    item["advanced"] = advanced
+    if options:
+        item["selectOptions"] = [{"value": v, "name": n, "order": i} for i, (v, n) in enumerate(options)]
+    if unit:
+        item["unit"] = unit
+    item["privacy"] = privacy
+    item["isFloat"] = is_float
+    return item
+
+
+# NzbDrone.Core/Download/Clients/Nzbget/NzbgetPriority.cs
+NZBGET_PRIORITY = [(-100, "VeryLow"), (-50, "Low"), (0, "Normal"), (50, "High"), (100, "VeryHigh"), (900, "Force")]
+# category field per app: Sonarr NzbgetSettings.TvCategory ("tv"), Radarr MovieCategory ("movies"),
+# Lidarr MusicCategory ("music"), Prowlarr Category ("prowlarr")
+NZBGET_CATEGORY = {"sonarr": ("tvCategory", "tv", "Tv"), "radarr": ("movieCategory", "movies", "Movie"),
+                   "lidarr": ("musicCategory", "music", "Music"), "prowlarr": ("category", "prowlarr", None)}
+
+
+def nzbget_template(app):
+    """NzbDrone.Core/Download/Clients/Nzbget/NzbgetSettings.cs (each app's copy)."""
+    cat, default, word = NZBGET_CATEGORY[app]
+    fields = [field(0, "host", "Host", "localhost"), field(1, "port", "Port", 6789, "number"),
+              field(2, "useSsl", "Use SSL", False, "checkbox"), field(3, "urlBase", "URL Base", advanced=True),
+              field(4, "username", "Username", "nzbget", privacy="userName"),
+              field(5, "password", "Password", "tegbzn6789", "password", privacy="password"),
+              field(6, cat, "Category", default)]
+    if word:
+        fields += [field(7, "recent%sPriority" % word, "Recent Priority", 0, "select", options=NZBGET_PRIORITY),
+                   field(8, "older%sPriority" % word, "Older Priority", 0, "select", options=NZBGET_PRIORITY)]
+    else:
+        fields += [field(7, "priority", "Priority", 0, "select", options=NZBGET_PRIORITY)]
+    fields.append(field(len(fields), "addPaused", "Add Paused", False, "checkbox"))
+    # ThingiProvider/ProviderFactory.cs GetDefaultDefinitions: a new TProviderDefinition, so Enable is false
+    tpl = {"enable": False, "protocol": "usenet", "priority": 1}
+    if app != "prowlarr":
+        tpl.update(removeCompletedDownloads=True, removeFailedDownloads=True)  # DownloadClientDefinition defaults
+    else:
+        tpl.update(categories=[], supportsCategories=True)
+    tpl.update(name="", fields=fields, implementationName="NZBGet", implementation="Nzbget", configContract="NzbgetSettings",
+               infoLink="https://wiki.servarr.com/%s/supported#nzbget" % app, tags=[], presets=[])
+    return tpl
+
+
+def arr_indexer_templates(app):
+    """Newznab/Torznab of Sonarr/Radarr/Lidarr: NzbDrone.Core/Indexers/Newznab/NewznabSettings.cs,
+    Torznab/TorznabSettings.cs (categories defaults per app)."""
+    cats = {"sonarr": [5030, 5040], "radarr": [2000, 2010, 2020, 2030, 2040, 2045, 2050, 2060],
+            "lidarr": [3000, 3010, 3030, 3040, 3050]}[app]
+    out = []
+    for impl, protocol in (("Newznab", "usenet"), ("Torznab", "torrent")):
+        fields = [field(0, "baseUrl", "URL"), field(1, "apiPath", "API Path", "/api", advanced=True),
+                  field(2, "apiKey", "API Key", privacy="apiKey"), field(3, "categories", "Categories", cats, "select")]
+        if app == "sonarr":
+            fields.append(field(4, "animeCategories", "Anime Categories", [], "select"))
+        fields.append(field(len(fields), "additionalParameters", "Additional Parameters", advanced=True))
+        if protocol == "torrent":
+            fields += [field(len(fields), "minimumSeeders", "Minimum Seeders", 1, "number", advanced=True),
+                       field(len(fields) + 1, "seedCriteria.seedRatio", "Seed Ratio", advanced=True, is_float=True),
+                       field(len(fields) + 2, "seedCriteria.seedTime", "Seed Time", ftype="number", unit="minutes",
+                             advanced=True)]
+        # ProviderFactory.GetDefaultDefinitions: a new IndexerDefinition, so RSS and both searches are off
+        tpl = {"enableRss": False, "enableAutomaticSearch": False, "enableInteractiveSearch": False, "supportsRss": True,
+               "supportsSearch": True, "protocol": protocol, "priority": 25}
+        if app == "sonarr":
+            tpl["seasonSearchMaximumSingleEpisodeAge"] = 0
+        tpl.update(downloadClientId=0, name="", fields=fields, implementationName=impl, implementation=impl,
+                   configContract=impl + "Settings", infoLink="https://wiki.servarr.com/%s/supported#%s" % (app, impl.lower()),
+                   tags=[], presets=[])
+        out.append(tpl)
+    return out
+
+
+# Prowlarr src/NzbDrone.Core/Indexers/Definitions/Newznab/Newznab.cs DefaultDefinitions (name, baseUrl, apiPath)
+NEWZNAB_PRESETS = [("abNZB", "https://abnzb.com/", None), ("DOGnzb", "https://api.dognzb.cr", None),
+                   ("DrunkenSlug", "https://api.drunkenslug.com", None), ("Nzb.su", "https://api.nzb.su", None),
+                   ("NZBCat", "https://nzb.cat", None), ("NZBFinder.ws", "https://nzbfinder.ws", None),
+                   ("NZBgeek", "https://api.nzbgeek.info", None), ("nzbplanet.net", "https://api.nzbplanet.net", None),
+                   ("OZnzb.com", "https://api.oznzb.com", None), ("SimplyNZBs", "https://simplynzbs.com", None),
+                   ("Tabula Rasa", "https://www.tabula-rasa.pw", "/api/v1/api"),
+                   ("Usenet Crawler", "https://www.usenet-crawler.com", None), ("Generic Newznab", "", None)]
+# Prowlarr src/NzbDrone.Core/Indexers/Definitions/Torznab/Torznab.cs DefaultDefinitions
+TORZNAB_PRESETS = [("AnimeTosho", "https://feed.animetosho.org", None), ("Generic Torznab", "", None)]
+
+
+def prowlarr_indexer_templates():
+    """Prowlarr's /indexer/schema: IndexerFactory.GetDefaultDefinitions yields every preset of every
+    indexer (the bare "Newznab"/"Torznab" names are filtered out), so there is one template per
+    preset, all with the same implementation; Newznab.GetDefinition sets Enable = true and no
+    AppProfileId (0). Fields: NewznabSettings.cs, Torznab/TorznabSettings.cs."""
+    out = []
+    for impl, protocol, presets in (("Newznab", "usenet", NEWZNAB_PRESETS), ("Torznab", "torrent", TORZNAB_PRESETS)):
+        for name, url, api_path in presets:
+            fields = [field(0, "baseUrl", "URL", url), field(1, "apiPath", "API Path", api_path or "/api", advanced=True),
+                      field(2, "apiKey", "API Key", privacy="apiKey"),
+                      field(3, "additionalParameters", "Additional Parameters", advanced=True),
+                      field(4, "baseSettings.queryLimit", "Query Limit", advanced=True, ftype="number"),
+                      field(5, "baseSettings.grabLimit", "Grab Limit", advanced=True, ftype="number")]
+            if protocol == "torrent":
+                fields += [field(6, "torrentBaseSettings.appMinimumSeeders", "Apps Minimum Seeders", ftype="number",
+                                 advanced=True),
+                           field(7, "torrentBaseSettings.seedRatio", "Seed Ratio", advanced=True, is_float=True),
+                           field(8, "torrentBaseSettings.seedTime", "Seed Time", ftype="number", unit="minutes",
+                                 advanced=True)]
+            out.append({"indexerUrls": [url] if url else [], "legacyUrls": [], "definitionName": impl,
+                        "description": "", "enable": True, "redirect": False, "supportsRss": True, "supportsSearch": True,
+                        "supportsRedirect": False, "supportsPagination": False, "appProfileId": 0, "protocol": protocol,
+                        "privacy": "private", "priority": 25, "downloadClientId": 0, "name": name, "fields": fields,
+                        "implementationName": impl, "implementation": impl, "configContract": impl + "Settings",
+                        "infoLink": "https://wiki.servarr.com/prowlarr/supported-indexers#%s" % impl.lower(), "tags": [],
+                        "presets": []})
+    return out
+
+
+# NotificationResource.supportsOn*: media servers do not support these events
+# (Sonarr src/NzbDrone.Core/Notifications/Emby/MediaBrowser.cs, Plex/Server/PlexServer.cs: no OnGrab, no health)
+MEDIA_SERVER_UNSUPPORTED = ("supportsOnGrab", "supportsOnHealthIssue", "supportsOnHealthRestored",
+                            "supportsOnApplicationUpdate", "supportsOnManualInteractionRequired")
+
+
+def notification_templates(app, schemas):
+    """Event switches: the app's NotificationResource on* properties (official OpenAPI); fields:
+    Notifications/Webhook/WebhookSettings.cs, Emby/MediaBrowserSettings.cs, Plex/Server/PlexServerSettings.cs,
+    Discord/DiscordSettings.cs (WebHookUrl has no privacy level: returned in clear),
+    Telegram/TelegramSettings.cs (BotToken privacy ApiKey)."""
+    props = schemas["NotificationResource"]["properties"]
+    events = [k for k in props if k.startswith("on")]
+    impls = [
+        ("Webhook", "Webhook", "WebhookSettings",
+         [field(0, "url", "Webhook URL", ftype="url"),
+          field(1, "method", "Method", 1, "select", options=[(1, "POST"), (2, "PUT")]),
+          field(2, "username", "Username", privacy="userName"),
+          field(3, "password", "Password", ftype="password", privacy="password")]),
+        ("Emby / Jellyfin", "MediaBrowser", "MediaBrowserSettings",
+         [field(0, "host", "Host"), field(1, "port", "Port", 8096, "number"), field(2, "useSsl", "Use SSL", False, "checkbox"),
+          field(3, "urlBase", "URL Base", advanced=True), field(4, "apiKey", "API Key", privacy="apiKey"),
+          field(5, "notify", "Send Notifications", False, "checkbox"),
+          field(6, "updateLibrary", "Update Library", False, "checkbox")]),
+        ("Discord", "Discord", "DiscordSettings",
+         [field(0, "webHookUrl", "Webhook URL", ftype="url"), field(1, "username", "Username"),
+          field(2, "avatar", "Avatar")]),
+        ("Telegram", "Telegram", "TelegramSettings",
+         [field(0, "botToken", "Bot Token", privacy="apiKey"), field(1, "chatId", "Chat ID"),
+          field(2, "sendSilently", "Send Silently", False, "checkbox")]),
+    ]
+    if app != "prowlarr":
+        impls.append(("Plex Media Server", "PlexServer", "PlexServerSettings",
+                      [field(0, "host", "Host"), field(1, "port", "Port", 32400, "number"),
+                       field(2, "useSsl", "Use SSL", False, "checkbox"), field(3, "urlBase", "URL Base", advanced=True),
+                       field(4, "authToken", "Auth Token", privacy="apiKey"),
+                       field(5, "updateLibrary", "Update Library", True, "checkbox")]))
+    out = []
+    for label, impl, contract, fields in impls:
+        tpl = {key: False for key in events}
+        for key in props:
+            if key.startswith("supportsOn"):
+                tpl[key] = impl not in ("MediaBrowser", "PlexServer") or key not in MEDIA_SERVER_UNSUPPORTED
+        if "includeHealthWarnings" in props:
+            tpl["includeHealthWarnings"] = False
+        tpl.update(name="", fields=fields, implementationName=label, implementation=impl, configContract=contract,
+                   infoLink="https://wiki.servarr.com/%s/supported#%s" % (app, impl.lower()), tags=[], presets=[])
+        out.append(tpl)
+    return out
+
+
+def proxy_templates():
+    """Prowlarr src/NzbDrone.Core/IndexerProxies/Http/HttpSettings.cs, Socks4, Socks5 (FlareSolverr is derived)."""
+    out = []
+    for impl in ("Http", "Socks4", "Socks5"):
+        out.append({"onHealthIssue": False, "supportsOnHealthIssue": False, "includeHealthWarnings": False, "name": "",
+                    "fields": [field(0, "host", "Host"), field(1, "port", "Port", 8080, "number"),
+                               field(2, "username", "Username", privacy="userName"),
+                               field(3, "password", "Password", ftype="password", privacy="password")],
+                    "implementationName": impl, "implementation": impl, "configContract": impl + "Settings",
+                    "infoLink": "https://wiki.servarr.com/prowlarr/supported#%s" % impl.lower(), "tags": [], "presets": []})
+    return out
+
+
+def derived_templates(name):
+    """fixtures/derived/<name>.partial.json (derived from the apps' C# sources; see SOURCES.md)."""
+    templates = load_ref("fixtures", "derived", name + ".partial.json")
+    for tpl in templates:
+        for fld in tpl.get("fields", []):
+            # the derivation sometimes caught a [FieldToken(...)] attribute as the help text
+            if "[FieldToken" in fld.get("helpText", "") or '")]' in fld.get("helpText", ""):
+                fld.pop("helpText")
+        if "enable" in tpl:
+            tpl["enable"] = False  # ThingiProvider/ProviderFactory.cs GetDefaultDefinitions: Enable not set
+        if tpl.get("name") is None:
+            tpl["name"] = ""  # GetDefaultDefinitions: Name = string.Empty
+    return templates
+
+
+def prowlarr_category_options(templates):
+    """NewznabCategoryFieldConverter cannot be derived: take the options of the REAL recording
+    fixtures/buildarr-prowlarr/applications-schema.json."""
+    recorded = {t["implementation"]: {f["name"]: f for f in t["fields"]}
+                for t in load_ref("fixtures", "buildarr-prowlarr", "applications-schema.json")}
+    for tpl in templates:
+        for fld in tpl["fields"]:
+            if isinstance(fld.get("selectOptions"), dict) and fld["name"] in recorded.get(tpl["implementation"], {}):
+                fld["selectOptions"] = recorded[tpl["implementation"]][fld["name"]]["selectOptions"]
+    return templates
+
+
+def app_templates(app, schemas):
+    """Every provider kind's templates for one app, sorted by implementationName as GetTemplates does."""
+    out = {"downloadclient": derived_templates("%s-downloadclient-schema" % app) + [nzbget_template(app)],
+           "notification": notification_templates(app, schemas)}
+    if app == "prowlarr":
+        out["indexer"] = prowlarr_indexer_templates()
+        out["applications"] = prowlarr_category_options(derived_templates("prowlarr-applications-schema"))
+        out["indexerproxy"] = derived_templates("prowlarr-indexerproxy-schema") + proxy_templates()
+    else:
+        out["indexer"] = arr_indexer_templates(app)
+    for kind, items in out.items():
+        out[kind] = sorted(items, key=lambda t: (t.get("implementationName", ""), t.get("name") or ""))
+    return out
+
+
 # --------------------------------------------------------------------------- the app
 
 
@@ -281,11 +565,12 @@ class ArrApp:
         self.port = port
         self.lock = threading.RLock()
         self.state_file = os.path.join(state_dir, "%s.json" % (name or app))
-        self.validator = SchemaValidator(load_json("openapi-%s.subset.json" % app))
+        self.validator = SchemaValidator(load_ref("openapi", "%s.json" % app))
         self.templates = self.load_templates()
         self.started = now_iso()
         self.counts = {}
         self.paths = {}
+        self.side_effects = []  # what provider tests sent out: messages, indexer queries
         self.sync_lock = threading.Lock()
         self.schema_cache = {}
         os.makedirs(state_dir, exist_ok=True)
@@ -294,24 +579,7 @@ class ArrApp:
     # ---- data
 
     def load_templates(self):
-        authored = load_json("standin-templates.json")
-        out = {}
-        for kind in PROVIDERS:
-            if kind in PROWLARR_ONLY and self.app != "prowlarr":
-                continue
-            items = []
-            name = "%s-%s-schema.json" % (self.app, kind)
-            if os.path.exists(os.path.join(DATA, name)):
-                items.extend(load_json(name))
-            items.extend(authored.get(self.app, {}).get(kind, []))
-            known = set()
-            unique = []
-            for tpl in items:
-                if tpl["implementation"] not in known:
-                    known.add(tpl["implementation"])
-                    unique.append(tpl)
-            out[kind] = sorted(unique, key=lambda t: t.get("implementationName", ""))
-        return out
+        return app_templates(self.app, self.validator.schemas)
 
     def load_state(self):
         if os.path.exists(self.state_file):
@@ -322,7 +590,7 @@ class ArrApp:
             props = self.validator.properties(CONFIG_SCHEMA[section])
             values = {}
             for key, schema in props.items():
-                if key == "id":
+                if key == "id" or (section == "host" and key in ("username", "password", "passwordConfirmation")):
                     continue
                 seed = CONFIG_SEED.get(section, {})
                 values[key] = self.validator.default(schema)
@@ -338,6 +606,8 @@ class ArrApp:
             state["appprofile"] = [{"id": 1, "name": "Standard", "enableRss": True, "enableAutomaticSearch": True,
                                     "enableInteractiveSearch": True, "minimumSeeders": 1}]
             state["next_id"]["appprofile"] = 2
+        for init in STATE_INIT:
+            init(self, state)
         return state
 
     def save(self):
@@ -369,11 +639,15 @@ class ArrApp:
     def tag_add(self, body, oid=None):
         self.validator.check(body, "TagResource")
         label = (body.get("label") or "")
-        if not label.strip():
-            raise validation_error([failure("Label", "'Label' must not be empty.", value=label, code="NotEmptyValidator")])
-        if not re.match(r"^[a-z0-9-]+$", label.lower()):
-            raise validation_error([failure("Label", "Allowed characters a-z, 0-9 and -", value=label, code="RegularExpressionValidator")])
-        label = label.lower()
+        if self.app in ("radarr", "prowlarr"):
+            # Radarr.Api.V3/Tags/TagController.cs and Prowlarr.Api.V1/Tags/TagController.cs:
+            # Label NotEmpty, Matches("^[a-z0-9-]+$", IgnoreCase); Sonarr's and Lidarr's TagController have no rule
+            if not label.strip():
+                raise validation_error([failure("Label", "'Label' must not be empty.", value=label, code="NotEmptyValidator")])
+            if not re.match(r"^[a-z0-9-]+$", label, re.IGNORECASE):
+                raise validation_error([failure("Label", "Allowed characters a-z, 0-9 and -", value=label,
+                                                code="RegularExpressionValidator")])
+        label = label.lower()  # NzbDrone.Core/Tags/TagService.cs Add/Update: ToLowerInvariant
         with self.lock:
             if oid is None:
                 for tag in self.table("tag"):
@@ -551,6 +825,15 @@ class ArrApp:
             failures.append(failure("ConfigContract", "'Config Contract' must not be empty.", value="", code="NotEmptyValidator"))
         if body.get("fields") is None and existing is None and post_validators:
             failures.append(failure("Fields", "'Fields' must not be empty.", code="NotNullValidator"))
+        if kind == "indexer" and self.app == "prowlarr":
+            # Prowlarr.Api.V1/Indexers/IndexerController.cs: AppProfileId ValidId (> 0), then AppProfileExistsValidator
+            profile_id = rec.get("appProfileId") or 0
+            if profile_id <= 0:
+                failures.append(failure("AppProfileId", "'App Profile Id' must be greater than '0'.", value=profile_id,
+                                        code="GreaterThanValidator"))
+            elif profile_id not in [p["id"] for p in self.table("appprofile")]:
+                failures.append(failure("AppProfileId", "App Profile does not exist", value=profile_id,
+                                        code="AppProfileExistsValidator"))
         unknown = [t for t in rec["tags"] if t not in self.tag_ids()]
         if unknown:
             failures.append(failure("Tags", "Tag(s) %s do not exist" % unknown, code="PredicateValidator"))
@@ -889,21 +1172,17 @@ class ArrApp:
             cmd["status"] = "started"
             cmd["started"] = cmd["stateChangeTime"] = now_iso()
             self.save()
-        messages = []
         if cmd["name"] == "ApplicationIndexerSync":
-            messages = self.sync_all(force=bool(cmd["body"].get("forceSync")))
+            # Prowlarr NzbDrone.Core/Applications/ApplicationService.cs SyncIndexers: a failure to push to one
+            # app is caught, logged and recorded as that application's status; the command still completes
+            for message in self.sync_all(force=bool(cmd["body"].get("forceSync"))):
+                log("application sync failed: %s" % message)
         time.sleep(0.2)
         with self.lock:
             cmd["ended"] = cmd["stateChangeTime"] = now_iso()
-            if messages:
-                cmd["status"] = "failed"
-                cmd["result"] = "unsuccessful"
-                cmd["exception"] = "; ".join(messages)
-                cmd["message"] = "Failed"
-            else:
-                cmd["status"] = "completed"
-                cmd["result"] = "successful"
-                cmd["message"] = "Completed"
+            cmd["status"] = "completed"
+            cmd["result"] = "successful"
+            cmd["message"] = "Completed"
             cmd["duration"] = "00:00:00.4000000"
             self.save()
 
@@ -912,20 +1191,67 @@ class ArrApp:
     def config_get(self, section):
         with self.lock:
             out = dict(self.state["config"][section])
+            user = self.state.get("user")
         out["id"] = 1
         if section == "host":
             out["apiKey"] = self.api_key  # the key given at start wins, like *__AUTH__APIKEY
+            # Sonarr.Api.V3/Config/HostConfigController.cs GetHostConfig: the user's name and password
+            # HASH, and an empty confirmation
+            out["username"] = (user or {}).get("username") or ""
+            out["password"] = (user or {}).get("password") or ""
+            out["passwordConfirmation"] = ""
         return out
+
+    @staticmethod
+    def hash_password(password, salt):
+        """NzbDrone.Core/Authentication/UserService.cs SetUserHashedPassword: PBKDF2 with a per-user salt."""
+        return base64.b64encode(hashlib.pbkdf2_hmac("sha512", password.encode(), salt, 10000, 32)).decode()
+
+    def host_validators(self, body):
+        """Sonarr.Api.V3/Config/HostConfigController.cs constructor rules and IsMatchingPassword."""
+        out = []
+        method = (body.get("authenticationMethod") or "").lower()
+        if method == "forms":
+            for key, label in (("username", "Username"), ("password", "Password")):
+                if not (body.get(key) or "").strip():
+                    out.append(failure(label, "'%s' must not be empty." % label, value=body.get(key) or "",
+                                       code="NotEmptyValidator"))
+        if method == "basic":
+            out.append(failure("AuthenticationMethod", "'Basic' is no longer supported, switch to 'Forms' instead.",
+                               value="basic", code="NotEqualValidator"))
+        user = self.state.get("user")
+        matching = (user is not None and user.get("password") == body.get("password")) or \
+            body.get("password") == body.get("passwordConfirmation")
+        if not matching:
+            out.append(failure("PasswordConfirmation", "Must match Password", value=body.get("passwordConfirmation"),
+                               code="PredicateValidator"))
+        return out
+
+    def upsert_user(self, username, password):
+        """UserService.Upsert: a password equal to the stored hash is kept, anything else is hashed."""
+        user = self.state.get("user")
+        if user is None:
+            user = {"salt": base64.b64encode(os.urandom(16)).decode()}
+        if user.get("password") != password:
+            user["password"] = self.hash_password(password, base64.b64decode(user["salt"]))
+        user["username"] = username.lower()
+        self.state["user"] = user
 
     def config_put(self, section, body):
         schema_name = CONFIG_SCHEMA[section]
         self.validator.check(body, schema_name)
         props = self.validator.properties(schema_name)
+        if section == "host":
+            failures = self.host_validators(body)
+            if failures:
+                raise validation_error(failures)
         with self.lock:
             current = self.state["config"][section]
+            if section == "host" and (body.get("username") or "").strip() and (body.get("password") or "").strip():
+                self.upsert_user(body["username"], body["password"])
             for key, schema in props.items():
-                if key == "id":
-                    continue
+                if key == "id" or (section == "host" and key in ("username", "password", "passwordConfirmation")):
+                    continue  # the user lives in the Users table, not in config
                 # ConfigController.SaveConfig: every public property of the resource; only nulls are skipped.
                 value = body.get(key, self.validator.default(schema))
                 if value is None:
@@ -974,10 +1300,10 @@ class ArrApp:
         if self.app == "lidarr":
             if not body.get("name"):
                 failures.append(failure("Name", "'Name' must not be empty.", value="", code="NotEmptyValidator"))
-            if body.get("defaultQualityProfileId") not in [p["id"] for p in load_json("qualityprofile.json")]:
+            if body.get("defaultQualityProfileId") not in [p["id"] for p in load_ref("fixtures", "pyarr", "sonarr", "quality_profile_all.json")]:
                 failures.append(failure("DefaultQualityProfileId", "Quality Profile does not exist",
                                         value=body.get("defaultQualityProfileId", 0), code="QualityProfileExistsValidator"))
-            if body.get("defaultMetadataProfileId") not in [p["id"] for p in load_json("lidarr-metadataprofile.json")]:
+            if body.get("defaultMetadataProfileId") not in [p["id"] for p in load_ref("fixtures", "pyarr", "lidarr", "metadataprofile_all.json")]:
                 failures.append(failure("DefaultMetadataProfileId", "Metadata Profile does not exist",
                                         value=body.get("defaultMetadataProfileId", 0), code="MetadataProfileExistsValidator"))
         if failures:
@@ -1072,7 +1398,7 @@ class ArrApp:
             "isUserInteractive": False, "startupPath": "/opt/arr-standin", "appData": os.path.dirname(self.state_file),
             "osName": "debian", "osVersion": "12", "isNetCore": True, "isLinux": True, "isOsx": False, "isWindows": False,
             "isDocker": False, "mode": "console", "branch": "main", "authentication": "none", "databaseType": "sqLite",
-            "databaseVersion": "3.40.1", "migrationVersion": 1, "urlBase": "", "runtimeVersion": "8.0.0",
+            "databaseVersion": "3.40.1", "sqliteVersion": "3.40.1", "migrationVersion": 1, "packageVersion": "", "urlBase": "", "runtimeVersion": "8.0.0",
             "runtimeName": ".NET", "startTime": self.started, "packageUpdateMechanism": "builtIn",
             "packageAuthor": "homelab.mediastack stand-in",
         }
@@ -1091,7 +1417,26 @@ class ProviderTests:
         func = getattr(self, "%s_%s" % (kind, impl.lower()), None)
         if func is None:
             return []
-        return func(rec)
+        failures = func(rec)
+        effect = self.side_effect(kind, impl, rec)
+        if effect and not [f for f in failures if not f.get("isWarning")]:
+            with self.arr.lock:
+                self.arr.side_effects.append({"kind": kind, "implementation": impl, "name": rec.get("name"),
+                                              "effect": effect})
+        return failures
+
+    @staticmethod
+    def side_effect(kind, impl, rec):
+        """What a provider's Test() does to the outside world besides checking the connection."""
+        s = rec["settings"]
+        if kind == "notification":
+            if impl == "MediaBrowser" and s.get("notify"):
+                return "message"  # Sonarr Notifications/Emby/MediaBrowserService.cs Test: Notify(...) when Notify is on
+            if impl in ("Telegram", "Discord", "Webhook", "Email", "Pushover"):
+                return "message"  # TelegramService.Test / Discord.Test / WebhookService.Test: a test message is sent
+        if kind == "indexer" and impl in ("Newznab", "Torznab"):
+            return "indexer query"  # Indexers/HttpIndexerBase.cs TestConnection: fetches a feed (API quota)
+        return None
 
     # qBittorrent WebUI API v2 (QBittorrentProxyV2)
     def downloadclient_qbittorrent(self, rec):
@@ -1320,6 +1665,18 @@ class ProviderTests:
             return [failure("Host", "Unable to send test message: HTTP %s" % status, placeholders={})]
         return []
 
+    # Telegram (api.telegram.org) and Discord (a discord.com webhook) are internet services: the stand-in
+    # does not call out; the message their Test() sends is recorded as a side effect
+    def notification_telegram(self, rec):
+        if not rec["settings"].get("botToken"):
+            return [failure("BotToken", "'Bot Token' must not be empty.", placeholders={})]
+        return []
+
+    def notification_discord(self, rec):
+        if not re.match(r"^https?://", rec["settings"].get("webHookUrl") or ""):
+            return [failure("WebHookUrl", "Invalid Url", placeholders={})]
+        return []
+
     def notification_plexserver(self, rec):
         s = rec["settings"]
         try:
@@ -1445,10 +1802,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             data = json.loads(raw.decode() or "null")
         except ValueError as err:
-            raise validation_error([failure("$", "The JSON value could not be converted: %s" % err, code="SchemaValidator")])
+            raise problem_details([("$", "'%s' is an invalid JSON literal." % err)])
         if not isinstance(data, dict):
-            raise validation_error([failure("$", "The JSON value could not be converted to a resource (a JSON object is expected).",
-                                            code="SchemaValidator")])
+            raise problem_details([("$", "The JSON value could not be converted to the resource.")])
         return data
 
     def route(self, method, path, query, raw):  # pylint: disable=too-many-return-statements,too-many-branches
@@ -1466,6 +1822,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 counts = dict(arr.counts)
                 paths = dict(arr.paths)
             return 200, {"app": arr.app, "total": sum(counts.values()), "byMethod": counts, "byPath": paths}, j
+        if path == "/__standin/side-effects":
+            with arr.lock:
+                if method == "DELETE":
+                    arr.side_effects = []
+                return 200, list(arr.side_effects), j
         match = re.match(r"^/__standin/newznab/([^/]+)/api$", path)
         if match and match.group(1).startswith("cloudflare") and not self.headers.get("X-Standin-FlareSolverr"):
             # an indexer behind a Cloudflare challenge: only requests sent through FlareSolverr get in
@@ -1510,6 +1871,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         if res == "system" and parts[1:] == ["status"] and method == "GET":
             return 200, arr.status(), j
+        if res in RESOURCES:
+            answer = RESOURCES[res](self, arr, method, parts, query, raw)
+            if answer is not None:
+                return answer
         if res in PROWLARR_ONLY and arr.app != "prowlarr" or res in ARR_ONLY and arr.app == "prowlarr":
             return 404, {"message": "NotFound"}, j
         if res == "tag":
@@ -1595,7 +1960,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         arr.save()
                     return 200, {}, j
         if res in ("qualityprofile", "metadataprofile") and method == "GET" and (res == "qualityprofile" or arr.app == "lidarr"):
-            profiles = load_json("qualityprofile.json" if res == "qualityprofile" else "lidarr-metadataprofile.json")
+            # recorded: pyarr tests/fixtures sonarr/quality_profile_all.json, lidarr/metadataprofile_all.json
+            profiles = load_ref("fixtures", "pyarr", *(("sonarr", "quality_profile_all.json") if res == "qualityprofile"
+                                                       else ("lidarr", "metadataprofile_all.json")))
             if len(parts) == 1:
                 return 200, profiles, j
             return 200, next((p for p in profiles if p["id"] == oid()), None) or arr.find("qualityprofile", -1), j
@@ -1623,7 +1990,27 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
+def load_extensions():
+    """Import every standin_*.py beside this file once and let it register its resources."""
+    global EXTENSIONS  # pylint: disable=global-statement
+    if EXTENSIONS is not None:
+        return EXTENSIONS
+    # the module as extensions see it (also when this file was loaded without a sys.modules entry)
+    module = sys.modules.get(__name__) or types.SimpleNamespace(**globals())
+    loaded = []
+    for path in sorted(glob.glob(os.path.join(HERE, "standin_*.py"))):
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location("arr_standin_ext_" + name, path)
+        ext = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(ext)
+        ext.register(module)
+        loaded.append(name)
+    EXTENSIONS = loaded
+    return loaded
+
+
 def make_server(app, port, api_key, state_dir, bind="0.0.0.0", name=None):
+    load_extensions()
     arr = ArrApp(app, api_key, state_dir, port, name)
     handler = type("BoundHandler", (Handler,), {"arr": arr})
     server = Server((bind, port), handler)

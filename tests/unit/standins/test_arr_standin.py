@@ -187,10 +187,12 @@ def test_put_returns_202_keeps_masked_secret_and_resets_omitted_fields(stack, qb
     assert got["sequentialOrder"] is False
 
 
-def test_validation_errors_are_a_bare_array(stack, qbt):
+def test_validation_errors_are_a_bare_array_and_binding_errors_problem_details(stack, qbt):
     url = stack["sonarr"][2] + "/api/v3/downloadclient"
     status, body = call("POST", url, dict(qbt_client(qbt), priority="high"))
-    assert status == 400 and isinstance(body, list) and body[0]["propertyName"] == "$.priority"
+    assert status == 400 and body["title"] == "One or more validation errors occurred." and "$.priority" in body["errors"]
+    status, _body = call("POST", url, dict(qbt_client(qbt), noSuchProperty=1, name="unknown-ignored"))
+    assert status == 201  # System.Text.Json skips unknown properties
     status, body = call("POST", url, dict(qbt_client(qbt), implementation="Deluge2"))
     assert status == 400 and body[0]["propertyName"] == "Implementation" and "QBittorrent" in body[0]["errorMessage"]
     call("POST", url, qbt_client(qbt))

@@ -2,6 +2,7 @@
 through, and no secret (no_log option, secret field value) left anywhere in the result."""
 
 import json
+from pathlib import Path
 from unittest.mock import MagicMock
 
 import pytest
@@ -13,12 +14,14 @@ API_KEY = "0123456789abcdef0123456789abcdef"
 PASSWORD = "qbt-Secret-Pw-42"
 
 
-def action(args, check_mode=False, diff=True):
+def action(args, check_mode=False, diff=True, transport="local", environment=None):
     task = MagicMock()
     task.args = args
     task.async_val = 0
     task.check_mode = check_mode
+    task.environment = environment or []
     connection = MagicMock()
+    connection.transport = transport
     connection._shell.tmpdir = "/tmp/unused"
     play_context = MagicMock()
     play_context.check_mode = check_mode
@@ -75,3 +78,26 @@ def test_app_errors_become_a_failed_result_without_secrets(monkeypatch):
     result = action(dict(ARGS)).run(task_vars={})
     assert result["failed"] and "API key rejected by Sonarr" in result["msg"]
     assert API_KEY not in result["msg"]
+
+
+@pytest.mark.parametrize("transport, environment", [("ssh", None), ("local", [{"HTTPS_PROXY": "http://proxy:3128"}])])
+def test_delegated_or_environment_runs_the_module_there(monkeypatch, transport, environment):
+    """A task delegated to another host, or with environment:, runs the module, not the controller code."""
+    monkeypatch.setattr(_arr_action, "execute", lambda *a, **k: pytest.fail("must not run in-process"))
+    plugin = action(dict(ARGS), transport=transport, environment=environment)
+    calls = []
+    plugin._execute_module = lambda **kwargs: calls.append(kwargs) or {"changed": False, "msg": "ran remotely"}
+    result = plugin.run(task_vars={})
+    assert calls and calls[0]["module_name"] == "homelab.mediastack.arr_download_client"
+    assert result["msg"] == "ran remotely"
+
+
+def test_no_private_attributes_of_the_validator_are_read():
+    source = (Path(_arr_action.__file__)).read_text()
+    assert "._no_log_values" not in source and "._validated" not in source
+
+
+def test_nested_no_log_values_are_masked_from_the_spec(monkeypatch):
+    spec = {"items": {"type": "list", "elements": "dict", "options": {"token": {"type": "str", "no_log": True}}},
+            "api_key": {"type": "str", "no_log": True}}
+    assert _arr_action.no_log_values(spec, {"items": [{"token": "t-1"}, {"token": None}], "api_key": "k"}) == {"t-1", "k"}

@@ -11,10 +11,12 @@ import pytest
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 
-from ansible_collections.homelab.mediastack.plugins.module_utils import _arr
-from ansible_collections.homelab.mediastack.plugins.module_utils._arr import (
-    MASK, ArrError, coerce, compare_provider, execute, norm_dir_slash, overlay_fields, remote_path_mappings,
-    same, validation_messages,
+from ansible_collections.homelab.mediastack.plugins.module_utils import _arr_kinds
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr import ArrError, execute
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import validation_messages
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import norm_dir_slash, remote_path_mappings
+from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import (
+    MASK, coerce, compare_provider, overlay_fields, same,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arr"
@@ -340,8 +342,9 @@ def test_purge_deletes_only_unnamed_objects_of_the_listed_collection():
 
 
 def test_kinds_are_declared_for_every_provider_module():
-    for module, (kind, _top) in _arr.PROVIDER_TOP.items():
-        assert _arr.KINDS[kind].provider, module
+    for module in ("arr_download_client", "arr_indexer", "arr_notification", "prowlarr_application",
+                   "prowlarr_indexer_proxy"):
+        assert _arr_kinds.KINDS[_arr_kinds.MODULE_KINDS[module]].provider, module
 
 
 def test_arr_objects_checks_every_object_before_the_first_write():
@@ -368,3 +371,25 @@ def test_arr_objects_rerun_reads_each_collection_once_and_tests_each_secret_once
     result = execute("arr_objects", params, opener=script, sleep=lambda s: None)
     assert not result["changed"] and result["counts"] == {"unchanged": 1}
     assert len(script.calls) == 4
+
+
+def test_orphaned_command_is_final_and_a_failure():
+    """Issue 15 point 12: CommandStatus.Orphaned never changes again; waiting on it would time out."""
+    script = Script([("GET", "/api/v1/system/status", 200, {"appName": "Prowlarr", "version": "2.3.5.0"}),
+                     ("POST", "/api/v1/command", 201, {"id": 5, "name": "ApplicationIndexerSync", "status": "queued"}),
+                     ("GET", "/api/v1/command/5", 200, {"id": 5, "status": "orphaned", "message": "restarted"})])
+    with pytest.raises(ArrError, match="orphaned"):
+        execute("arr_command", dict(url="http://prowlarr.example.com:9696", api_key=SONARR_KEY, validate_certs=True,
+                                    timeout=5, app=None, name="ApplicationIndexerSync", body={}, wait=True,
+                                    wait_timeout=3, poll_interval=0), opener=script, sleep=lambda s: None)
+    assert not script.answers
+
+
+def test_connection_options_fall_back_to_the_environment(monkeypatch):
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.homelab.mediastack.plugins.modules import arr_tag
+    monkeypatch.setenv("ARR_URL", "http://sonarr:8989")
+    monkeypatch.setenv("ARR_API_KEY", SONARR_KEY)
+    result = ArgumentSpecValidator(arr_tag.ARGUMENT_SPEC).validate({"label": "x"})
+    assert not result.error_messages
+    assert result.validated_parameters["url"] == "http://sonarr:8989"

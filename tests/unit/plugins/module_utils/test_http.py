@@ -86,3 +86,13 @@ def test_400_keeps_the_app_message_and_masks_secrets():
 def test_503_is_retried_then_reported():
     script = Script([http_error("u", 503, "starting"), {"ok": 1}])
     assert client(script).get("/x") == {"ok": 1}
+
+
+def test_post_is_not_retried_on_a_gateway_error_but_get_is():
+    """Issue 15 point 12: a 502/503/504 from a proxy may come after the app created the object."""
+    script = Script([http_error("u", 503, ""), {"id": 1}])
+    with pytest.raises(ApiError) as err:
+        client(script).post("/api/v3/tag", {"label": "x"})
+    assert err.value.status == 503 and len(script.calls) == 1
+    script = Script([http_error("u", 503, ""), {"ok": True}])
+    assert client(script).get("/ping") == {"ok": True} and len(script.calls) == 2
