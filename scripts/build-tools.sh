@@ -13,7 +13,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=tools.env
+# shellcheck source=scripts/tools.env
 . "$ROOT/scripts/tools.env"
 
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
@@ -83,7 +83,8 @@ build() {
         -require="$module@$modver" "${reps[@]}"
       "$GO" get "${missing[@]/%/@$modver}" >/dev/null 2>&1 || "$GO" get "${missing[@]/%/@$modver}"
       for pkg in "${missing[@]}"; do
-        local out=$CACHE/$(binname "$pkg")-$version
+        local out
+        out=$CACHE/$(binname "$pkg")-$version
         nice -n 10 "$GO" build -ldflags="-s -w $ldflags" -o "$out.tmp.$$" "$pkg"
         mv -f "$out.tmp.$$" "$out"
       done
