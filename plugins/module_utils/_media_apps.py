@@ -573,8 +573,8 @@ def _k8s_labels(app_name):
 def _k8s_probe(app, kind):
     check = app.get('healthcheck') or {}
     port = int(check.get('port', app['ports'][0]['port'] if app['ports'] else 80))
-    probe = {'httpGet': {'path': check.get('path', '/'), 'port': port}, 'periodSeconds': 30,
-             'timeoutSeconds': 10, 'failureThreshold': 5}
+    action = {'tcpSocket': {'port': port}} if check.get('tcp') else {'httpGet': {'path': check.get('path', '/'), 'port': port}}
+    probe = dict(action, periodSeconds=30, timeoutSeconds=10, failureThreshold=5)
     if kind == 'startup':
         probe.update({'periodSeconds': 10, 'failureThreshold': 30})
     return probe

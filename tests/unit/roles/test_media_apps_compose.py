@@ -33,12 +33,13 @@ PLAY = """
 """
 
 
-def _run(tmp_path, variables, expect_rc=0):
+def _run(tmp_path, variables, expect_rc=0, env=None):
     (tmp_path / "play.yml").write_text(PLAY)
     (tmp_path / "vars.json").write_text(json.dumps(variables))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1",
+               **(env or {}))
     result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
                              "-e", "@%s" % (tmp_path / "vars.json"), "-e", "ansible_python_interpreter=%s" % sys.executable],
                             capture_output=True, text=True, env=env, check=False, timeout=300)
@@ -144,3 +145,65 @@ def test_preflight_refuses_incomplete_gluetun_and_read_only_bazarr(tmp_path):
     assert "gluetun: custom wireguard needs WIREGUARD_ADDRESSES, WIREGUARD_ENDPOINT_IP or VPN_ENDPOINT_IP" in out
     assert "bazarr: writes into the media tree (subtitles next to the videos) but its media mount is read-only" in out
     assert not (tmp_path / "projects").exists()
+
+
+# A stand-in for the docker CLI (no engine here) that answers what community.docker's
+# docker_compose_v2 asks and records each compose call with qBittorrent's password hash in the
+# file at that moment: the order of stop, write and up is then visible.
+FAKE_DOCKER = r'''#!/usr/bin/env python3
+import json, os, re, sys
+args = sys.argv[1:]
+while args and args[0].startswith("--"):
+    args = args[2:] if args[0] in ("--host", "--context") else args[1:]
+conf = os.environ["FAKE_QBT_CONF"]
+if args[:1] == ["version"]:
+    print(json.dumps({"Client": {"Version": "27.3.1", "ApiVersion": "1.47"},
+                      "Server": {"Version": "27.3.1", "ApiVersion": "1.47", "MinAPIVersion": "1.24"}}))
+elif args[:1] == ["info"]:
+    print(json.dumps({"ServerVersion": "27.3.1"}))
+elif args[:1] == ["compose"] and "version" in args:
+    print(json.dumps({"version": "v2.30.3"}))
+elif args[:1] == ["compose"] and "images" in args:
+    print("[]")
+elif args[:1] == ["compose"] and "ps" in args:
+    for name in ("gluetun", "qbittorrent"):
+        print(json.dumps({"Name": name, "Service": name, "State": "running", "Image": "x", "Labels": "",
+                          "Names": name, "Networks": "", "Publishers": []}))
+elif args[:1] == ["compose"]:
+    text = open(conf).read() if os.path.exists(conf) else ""
+    found = re.search(r"Password_PBKDF2=(.*)", text)
+    with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
+        log.write(json.dumps({"args": args, "hash": found.group(1) if found else None}) + "\n")
+'''
+
+
+def test_qbittorrent_password_change_stops_writes_starts(tmp_path):
+    # issue 17 item 6: qBittorrent rewrites its file on exit, so the file is written while it is stopped
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(FAKE_DOCKER)
+    (bin_dir / "docker").chmod(0o755)
+    (tmp_path / "systemd").mkdir()
+    log = tmp_path / "docker.log"
+    conf = tmp_path / "config" / "qbittorrent" / "qBittorrent" / "qBittorrent.conf"
+    env = {"PATH": "%s:%s" % (bin_dir, os.environ["PATH"]), "FAKE_DOCKER_LOG": str(log), "FAKE_QBT_CONF": str(conf)}
+    variables = _download_vars(tmp_path)
+    variables.update({"media_apps_enabled": ["qbittorrent", "gluetun"], "media_apps_compose_up": True,
+                      "media_apps_stack_unit_enable": False})
+    _run(tmp_path, variables, env=env)
+    first = [json.loads(line) for line in log.read_text().splitlines()]
+    old_hash = first[-1]["hash"]
+    assert not any("stop" in call["args"] for call in first)  # no stack yet on the first run: nothing to stop
+    log.unlink()
+    variables["media_apps_passwords"] = dict(variables["media_apps_passwords"], qbittorrent="a-new-password")
+    _run(tmp_path, variables, env=env)
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    stops = [i for i, call in enumerate(calls) if "stop" in call["args"]]
+    assert stops, calls
+    assert calls[stops[0]]["args"][-1] == "qbittorrent" and calls[stops[0]]["hash"] == old_hash
+    ups = [i for i, call in enumerate(calls) if "up" in call["args"] and "--no-start" not in call["args"]]
+    assert ups and ups[-1] > stops[0] and calls[ups[-1]]["hash"] not in (None, old_hash)
+    # unchanged password: no stop
+    log.unlink()
+    _run(tmp_path, variables, env=env)
+    assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines())
