@@ -147,3 +147,31 @@ def test_plex_library_module(plex, tmp_path):
     assert out["badtoken"]["failed"] and "HTTP 401" in out["badtoken"]["msg"] and "wrong-token" not in out["badtoken"]["msg"]
     assert out["remove"]["changed"] and out["remove"]["library"] == {}
     assert not state.sections
+
+
+WIRING = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: homelab.mediastack.client_wiring
+"""
+
+
+def test_client_wiring_makes_plex_libraries_per_media_type(plex, tmp_path):
+    url, state = plex
+    (tmp_path / "play.yml").write_text(WIRING)
+    (tmp_path / "vars.json").write_text(json.dumps({"client_wiring_plex_url": url, "mediastack_plex_token": TOKEN,
+                                                    "client_wiring_validate_certs": False}))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    for _run in range(2):
+        result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
+                                 "-e", "@%s" % (tmp_path / "vars.json"), "-e", "ansible_python_interpreter=%s" % sys.executable],
+                                capture_output=True, text=True, env=env, check=False, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "changed=0" in result.stdout  # the second run
+    assert sorted((s["title"], s["type"], [p for _i, p in s["Location"]]) for s in state.sections) == [
+        ("Movies", "movie", ["/data/media/movies"]), ("Shows", "show", ["/data/media/tv"])]
