@@ -198,7 +198,11 @@ def test_seed000_single_data_mount_and_config_off_nfs(seed000):
         assert data_mounts == [{"name": "data", "mountPath": "/data", "readOnly": CATALOG[name]["media"] == "ro"}], name
         assert {"name": "data", "persistentVolumeClaim": {"claimName": "media-data"}} in pod["volumes"]
         main = pod["containers"][0]
-        assert main["resources"]["limits"]["memory"] and main["readinessProbe"]["httpGet"]["port"]
+        probe = main["readinessProbe"]
+        assert main["resources"]["limits"]["memory"] and (probe.get("httpGet") or probe["tcpSocket"])["port"]
+        # qBittorrent's API answers 403 without a login: a TCP probe (issue 17 item 3)
+        if name == "qbittorrent":
+            assert probe["tcpSocket"] == {"port": 8080} and "httpGet" not in probe
 
 
 def test_seed000_load_balancer_ips_in_the_pool(seed000):
