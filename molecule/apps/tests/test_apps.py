@@ -202,3 +202,30 @@ def test_sabnzbd_answers_the_names_the_other_apps_use(state):
 def test_rendered_health_checks_pass_against_the_real_programs(state, app):
     # issue 17 item 3: the Compose healthcheck command and the Kubernetes probe
     assert state["checks"][app] == {"compose": 0, "probe": True}
+
+
+@pytest.fixture(scope="module")
+def compose_seeds(host):
+    return json.loads(host.file("/var/tmp/compose-seeds.json").content_string)
+
+
+def test_compose_qbittorrent_logs_in_with_the_seeded_hash(compose_seeds):
+    # the compose runtime's qBittorrent.conf, where the image's XDG_CONFIG_HOME=/config puts it
+    qbt = compose_seeds["qbittorrent"]
+    assert qbt["ok"]["status"] == 200 and qbt["ok"]["body"] == "Ok." and qbt["ok"]["sid"], qbt
+    assert qbt["bad"]["body"] != "Ok." and not qbt["bad"]["sid"]
+
+
+def test_compose_nzbget_uses_the_vaulted_password_not_the_image_default(compose_seeds):
+    # issue 17 item 1: NZBGET_USER/NZBGET_PASS from its own env file, as svc-nzbget/run passes them
+    nzb = compose_seeds["nzbget"]
+    assert nzb["env_file"] == ["NZBGET_PASS", "NZBGET_USER"]
+    assert nzb["ok"]["status"] == 200, nzb
+    assert nzb["image_default"]["status"] == 401, nzb
+
+
+def test_compose_sabnzbd_answers_its_service_name(compose_seeds):
+    # issue 17 item 2: host_whitelist and the API key in the compose runtime's sabnzbd.ini
+    sab = compose_seeds["sabnzbd"]
+    assert sab["service"]["ok"], sab
+    assert sab["stranger"]["status"] == 403 and not sab["wrong_key"]["ok"], sab
