@@ -45,7 +45,7 @@ options:
   type:
     description: Content type of the library (needed to create it).
     type: str
-    choices: [movie, show, artist, photo]
+    choices: [artist, movie, photo, show]
   agent:
     description: Metadata agent for a new library; default Plex's own for the type (V(tv.plex.agents.movie), ...).
     type: str
