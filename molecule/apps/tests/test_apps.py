@@ -57,6 +57,8 @@ def http(url, data=None, headers=None):
                 "cookie": resp.headers.get("Set-Cookie") or ""}
     except urllib.error.HTTPError as exc:
         return {"status": exc.code, "body": exc.read().decode(errors="replace"), "cookie": ""}
+    except OSError as exc:  # not listening
+        return {"status": None, "body": str(exc), "cookie": ""}
 
 def qbt_login(password, host="qbittorrent"):
     data = urllib.parse.urlencode({"username": qbt_user, "password": password}).encode()
