@@ -53,7 +53,8 @@ def download():
 
 @pytest.fixture(scope="module")
 def streaming():
-    return _stack(STREAMING, "streaming", "ro")
+    # each app's own mode: Jellyfin and Jellyseerr read, Bazarr writes subtitles (issue 17 item 10)
+    return _stack(STREAMING, "streaming", "")
 
 
 @pytest.mark.parametrize("which", ["download", "streaming"])
@@ -88,7 +89,8 @@ def test_download_stack_content(download):
     for key in KEYS.values():
         assert key not in text
     assert "test-only-key" not in text
-    assert services["sonarr"]["env_file"] == ["secrets.env"]
+    assert services["sonarr"]["env_file"] == ["env/sonarr.env"]
+    assert "env_file" not in services["flaresolverr"]
     # health checks and the FlareSolverr memory floor
     assert services["radarr"]["healthcheck"]["test"] == ["CMD-SHELL", "curl -fsS -o /dev/null http://localhost:7878/ping || exit 1"]
     assert services["flaresolverr"]["deploy"]["resources"]["limits"]["memory"] == "1024m"
@@ -100,17 +102,17 @@ def test_download_stack_vpn_sidecar(download):
     qbt, gluetun = project["services"]["qbittorrent"], project["services"]["gluetun"]
     assert qbt["network_mode"] == "service:gluetun"
     assert "ports" not in qbt
-    assert qbt["depends_on"] == {"gluetun": {"condition": "service_healthy"}}
+    assert qbt["depends_on"] == {"gluetun": {"condition": "service_healthy", "restart": True}}
     assert "8080:8080" in gluetun["ports"] and "6881:6881/udp" in gluetun["ports"]
     assert gluetun["cap_add"] == ["NET_ADMIN"] and gluetun["devices"] == ["/dev/net/tun:/dev/net/tun"]
-    assert gluetun["environment"]["FIREWALL"] == "on"
+    assert "FIREWALL" not in gluetun["environment"]  # not read by Gluetun since v3.39
     assert gluetun["environment"]["FIREWALL_OUTBOUND_SUBNETS"] == "198.51.100.0/24,10.42.0.0/16,10.43.0.0/16"
 
 
 def test_streaming_stack_reads_media_only(streaming):
     _apps, project = streaming
-    for name in ("jellyfin", "bazarr"):
-        assert "/data:/data:ro" in project["services"][name]["volumes"], name
+    assert "/data:/data:ro" in project["services"]["jellyfin"]["volumes"]
+    assert "/data:/data" in project["services"]["bazarr"]["volumes"]
     assert project["services"]["jellyseerr"]["volumes"] == ["/srv/mediastack/config/jellyseerr:/app/config"]
     assert project["services"]["jellyseerr"]["healthcheck"]["test"][1].startswith("wget ")
 
@@ -119,7 +121,9 @@ def test_streaming_stack_reads_media_only(streaming):
 def test_docker_compose_config_accepts_the_stacks(tmp_path, download, streaming):
     for _apps, project in (download, streaming):
         (tmp_path / "compose.yaml").write_text(yaml.safe_dump(project))
-        (tmp_path / "secrets.env").write_text(m.compose_secrets_env(_apps, KEYS, vpn_secrets=VPN["secrets"]))
+        (tmp_path / "env").mkdir(exist_ok=True)
+        for service, text in m.compose_env_files(_apps, KEYS, vpn_secrets=VPN["secrets"]).items():
+            (tmp_path / "env" / ("%s.env" % service)).write_text(text)
         subprocess.run(["docker-compose", "-f", str(tmp_path / "compose.yaml"), "config", "-q"], check=True)
 
 
@@ -194,7 +198,11 @@ def test_seed000_single_data_mount_and_config_off_nfs(seed000):
         assert data_mounts == [{"name": "data", "mountPath": "/data", "readOnly": CATALOG[name]["media"] == "ro"}], name
         assert {"name": "data", "persistentVolumeClaim": {"claimName": "media-data"}} in pod["volumes"]
         main = pod["containers"][0]
-        assert main["resources"]["limits"]["memory"] and main["readinessProbe"]["httpGet"]["port"]
+        probe = main["readinessProbe"]
+        assert main["resources"]["limits"]["memory"] and (probe.get("httpGet") or probe["tcpSocket"])["port"]
+        # qBittorrent's API answers 403 without a login: a TCP probe (issue 17 item 3)
+        if name == "qbittorrent":
+            assert probe["tcpSocket"] == {"port": 8080} and "httpGet" not in probe
 
 
 def test_seed000_load_balancer_ips_in_the_pool(seed000):
