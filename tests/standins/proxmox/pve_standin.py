@@ -1195,6 +1195,30 @@ def clone_vm(user, vmid, params):
     return new_task(user, "qmclone", vmid, finish)
 
 
+def resize_disk(user, kind, vmid, params):
+    """API2/LXC.pm resize_vm / Qemu.pm resize_vm: grow only, '+N' or absolute; a task (vzresize / resize)."""
+    guest = Guest(kind, vmid)
+    disk = params["disk"]
+    if disk not in guest.conf:
+        raise ApiError(500, "no such disk '%s'" % disk)
+    current = re.search(r"size=(\d+(?:\.\d+)?)([KMGT]?)", guest.conf[disk])
+    factor = {"K": 1.0 / 1048576, "M": 1.0 / 1024, "G": 1.0, "T": 1024.0, "": 1.0}
+    have = float(current.group(1)) * factor[current.group(2)] if current else 0.0
+    match = re.match(r"^(\+)?(\d+(?:\.\d+)?)([KMGT]?)$", params["size"])
+    if not match:
+        raise ApiError(400, "Parameter verification failed.", {"size": "value does not match the regex pattern"})
+    want = float(match.group(2)) * factor[match.group(3) or "G"] + (have if match.group(1) else 0)
+    if want < have:
+        raise ApiError(500, "unable to shrink disk size")  # both resize_vm implementations refuse to shrink
+
+    def grow():
+        g = Guest(kind, vmid)
+        g.conf[disk] = re.sub(r"size=[^,]+", "size=%sG" % ("%g" % want), g.conf[disk])
+        g.save()
+
+    return new_task(user, "vzresize" if kind == "lxc" else "resize", vmid, grow)
+
+
 def resources(rtype=None):
     out = []
     if rtype in (None, "vm"):
@@ -1281,7 +1305,7 @@ def cloudinit_pending(vmid):
     ci = dict(sec["_keys"]) if sec else {}
     added = [a for a in ci.pop("added", "").split(",") if a]
     out = [{"key": k, "pending": guest.conf.get(k)} for k in added]
-    for opt in QEMU_CLOUDINIT:
+    for opt in QEMU_CLOUDINIT[:8]:  # Qemu.pm $cloudinitoptions (ipconfigN only when added)
         if opt not in guest.conf or opt in added:
             continue
         item = {"key": opt, "value": ci[opt], "pending": guest.conf[opt]} if opt in ci else {"key": opt, "value": guest.conf[opt]}
@@ -1360,6 +1384,8 @@ def dispatch(user, method, template, uri, params):
             sec["_keys"].clear()
         guest.save()
         return None
+    if method == "PUT" and template.endswith("/resize"):
+        return resize_disk(user, kind, vmid, params)
     if template.endswith("/status/current"):
         return guest_status(kind, vmid)
     match = re.match(r".*/status/(start|stop|shutdown|reboot)$", template)

@@ -102,7 +102,7 @@ def test_pending_keys_from_api_entries():
     pending = [{"key": "memory", "value": "512"}, {"key": "features", "value": "nesting=1", "pending": "nesting=1,keyctl=1"},
                {"key": "mp3", "value": "/x,mp=/y", "delete": 1}]
     assert px.pending_keys(pending) == ["features", "mp3"]
-    assert px.needs_restart("lxc", "dev0") and not px.needs_restart("lxc", "memory")
+    assert not px.needs_restart("lxc", "memory")
     assert px.needs_restart("qemu", "memory") and not px.needs_restart("qemu", "net0")
 
 
