@@ -39,8 +39,8 @@ description:
     C(check_mode) and C(diff_mode) support V(none); the LXC C(update) path compares values by
     splitting them on commas (a removed or changed sub-key can go unnoticed, and the whole
     C(netif) string is re-sent without C(hwaddr), so Proxmox assigns a new MAC); it never sends
-    the config C(digest), has no C(devN) option, cannot delete keys, and reports the 403 of a
-    root@pam-only key only after the fact.
+    the config C(digest) and has no C(devN) option. It can delete keys (its C(delete) option),
+    but only the ones listed each time, and reports the 403 of a root@pam-only key only after the fact.
 extends_documentation_fragment:
   - homelab.mediastack.proxmox
 attributes:
