@@ -19,7 +19,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 try:
     from proxmoxer import ProxmoxAPI
-    from proxmoxer.core import ResourceException
+    from proxmoxer.core import ResourceException  # pylint: disable=unused-import  # re-exported for _proxmox_guest
     HAS_PROXMOXER = True
     PROXMOXER_IMPORT_ERROR = None
 except ImportError:
@@ -460,16 +460,17 @@ class ProxmoxClient(object):
         while time.time() < deadline:
             try:
                 status = self.api.nodes(node).tasks(upid).status.get()
-            except ResourceException as exc:
-                if getattr(exc, 'status_code', None) == 400:
+            except Exception as exc:  # proxmoxer's ResourceException, or a transport error
+                code = getattr(exc, 'status_code', None)
+                if code == 400:
                     time.sleep(1)
                     continue
+                if code is None:
+                    self.module.fail_json(msg='Failed to %s: lost the connection to %s while waiting for task %s: %s'
+                                              % (what, self.where, upid, describe_error(exc)))
                 self.module.fail_json(msg='Failed to %s: reading task %s answered %s. The task may still be running '
                                           'on the node; check it there (Tasks panel or pvenode task status).'
                                           % (what, upid, describe_error(exc)))
-            except Exception as exc:  # transport errors (connection reset, timeout)
-                self.module.fail_json(msg='Failed to %s: lost the connection to %s while waiting for task %s: %s'
-                                          % (what, self.where, upid, describe_error(exc)))
             if status.get('status') == 'stopped':
                 exitstatus = str(status.get('exitstatus', ''))
                 if exitstatus != 'OK' and not exitstatus.startswith('WARNINGS'):
