@@ -40,7 +40,8 @@ class Standin:
             pytest.skip("openssl is needed for the stand-in's certificate")
         self.base = base
         cert, key = base / "cert.pem", base / "key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pve",
+        self.cert = str(cert)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pve", "-addext", "subjectAltName=IP:127.0.0.1",
                         "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
         self.mod = load_standin()
         self.mod.TASK_SECONDS = 0.2

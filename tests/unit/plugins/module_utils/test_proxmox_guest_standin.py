@@ -289,3 +289,23 @@ def test_destroy_reads_the_live_status(pve, monkeypatch):
     outcome, result, _m = run(pve, state="absent", confirm_destroy=True)
     assert outcome == "ok", result
     assert 156 not in pve.mod.all_guests()
+
+
+# -------------------------------------------------------------------- point 10: TLS with the node's CA
+
+def test_ca_path_keeps_certificate_checks_on(pve):
+    ct(pve)
+    outcome, result, _m = run(pve, config={"memory": 2048}, validate_certs=True, ca_path=pve.cert)
+    assert outcome == "ok" and result["changed"] is False
+    module = Module(pve.params(validate_certs=True))
+    with pytest.raises(Failed) as info:
+        pg.GuestManager(module)
+    assert "TLS certificate check failed" in info.value.args[0]["msg"] and "ca_path" in info.value.args[0]["msg"]
+
+
+def test_roles_pass_ca_path():
+    root = Path(__file__).resolve().parents[4]
+    for role, var in (("proxmox_guest", "proxmox_guest_ca_path"), ("gpu_passthrough", "gpu_passthrough_ca_path")):
+        tasks = "".join(p.read_text() for p in (root / "roles" / role / "tasks").glob("*.yml"))
+        assert "ca_path: \"{{ %s" % var in tasks
+        assert var in (root / "roles" / role / "meta" / "argument_specs.yml").read_text()
