@@ -282,6 +282,15 @@ def test_task_403_says_so(pve, monkeypatch):
     assert outcome == "failed" and "403" in result["msg"] and time.time() - start < 10
 
 
+def test_task_595_says_so(pve, monkeypatch):
+    ct(pve, running=False)
+    monkeypatch.setattr(pve.mod, "task_status", lambda user, upid: (_ for _ in ()).throw(pve.mod.ApiError(595, "No route to host")))
+    start = time.time()
+    outcome, result, _m = run(pve, running=True, timeout=60)
+    assert outcome == "failed" and "595" in result["msg"] and "could not be reached" in result["msg"]
+    assert time.time() - start < 10
+
+
 def test_destroy_reads_the_live_status(pve, monkeypatch):
     ct(pve, running=True)
     monkeypatch.setattr(pve.mod, "resources", lambda rtype=None: [
