@@ -23,6 +23,7 @@ as_root() {
 apt_uri() {
   # The first URI configured for a suite: deb822 files first, then one-line sources.
   local suite=$1 uri
+  # shellcheck disable=SC2016 # an awk program: its $ are awk's
   uri=$(find /etc/apt/sources.list.d -maxdepth 1 -name '*.sources' ! -name 'mediastack-*' -print0 |
     sort -z | xargs -0r awk -v s="$suite" '
     FNR==1 || /^[[:space:]]*$/ {if (found && u) {print u; exit} u=""; found=0}
@@ -33,7 +34,7 @@ apt_uri() {
     /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1)
   echo "$uri"
 }
-codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
 [ "$codename" = bookworm ] || echo "setup-host: warning: written for Debian 12 (bookworm), this is '${codename:-unknown}'" >&2
 main_uri=$(apt_uri "$codename")
 security_uri=$(apt_uri "$codename-security")
@@ -72,7 +73,7 @@ fi
 # - debootstrap: builds the base image (no image registry is reachable);
 # - openssh-client, rsync: the lab is reached over SSH, ansible.posix.synchronize uses rsync;
 # - git: ansible-test sanity needs the collection in a git repository;
-# - shellcheck: make lint checks scripts/.
+# - shellcheck: ansible-test sanity (make sanity) runs it on scripts/.
 need=()
 for pkg in podman runc conmon netavark aardvark-dns iptables uidmap slirp4netns \
   debootstrap openssh-client rsync git \
