@@ -1,7 +1,7 @@
 """Read the wiring back through each app's API, from the controller as the role calls them.
 
-Real qbittorrent-nox and nzbget (Debian 12) answer for themselves; Jellyfin, Jellyseerr and
-SABnzbd are the stand-ins under tests/standins/.
+Real qbittorrent-nox, nzbget and SABnzbd (sabnzbdplus, Debian 12) answer for themselves; Jellyfin
+and Jellyseerr are the stand-ins under tests/standins/.
 """
 
 import base64
@@ -98,6 +98,12 @@ def test_nzbget_categories_and_folders(host):
                                                    {"method": "config", "params": []},
                                                    headers={"Authorization": "Basic " + auth})["result"]}
     assert running["DestDir"] == "/data/usenet/complete"
+
+
+def test_sabnzbd_is_the_real_one(host):
+    assert host.package("sabnzbdplus").is_installed
+    assert host.service("sabnzbd").is_running
+    assert call("http://%s:8085/api?mode=version&output=json" % address(host))["version"].startswith(("3.", "4."))
 
 
 def test_sabnzbd_categories_and_folders(host):
