@@ -218,6 +218,14 @@ class Handler(BaseHTTPRequestHandler):
                 state["keys"].append({"Id": len(state["keys"]) + 1, "AccessToken": uuid.uuid4().hex, "AppName": app,
                                       "DateCreated": "2026-01-01T00:00:00.0000000Z"})
                 return 204, None
+        if path == "/library/mediafolders" and method == "GET":
+            # Jellyfin.Api/Controllers/LibraryController.cs GetMediaFolders: [Authorize(RequiresElevation)],
+            # QueryResult of the top library folders (BaseItemDto: Name, Id, Type, CollectionType).
+            if not admin:
+                return 403, None
+            items = [{"Name": lib["Name"], "Id": lib["ItemId"], "Type": "CollectionFolder",
+                      "CollectionType": lib["CollectionType"], "IsFolder": True} for lib in state["libraries"]]
+            return 200, {"Items": items, "TotalRecordCount": len(items), "StartIndex": 0}
         if path.startswith("/library/virtualfolders"):
             # LibraryStructureController.cs: [Authorize(Policy = Policies.FirstTimeSetupOrElevated)].
             if not admin and state["wizard_completed"]:

@@ -175,3 +175,14 @@ def test_media_paths(server, tmp_path):
     assert call(server + "/Library/VirtualFolders", token=token)[1][0]["Locations"] == [str(tmp_path / "tv")] * 2
     assert call(server + "/Library/VirtualFolders/Paths?name=Shows&path=/elsewhere", "DELETE", token=token)[0] == 204
     assert call(server + "/Library/VirtualFolders/Paths?name=Nope&path=/x", "DELETE", token=token)[0] == 404
+
+
+def test_media_folders_list_the_libraries(server):
+    # LibraryController.GetMediaFolders: QueryResult of CollectionFolder items (what Jellyseerr syncs from).
+    token = wizard(server)
+    assert call(server + "/Library/VirtualFolders?name=Shows&collectionType=tvshows", "POST", token=token)[0] == 204
+    status, folders = call(server + "/Library/MediaFolders", token=token)
+    assert status == 200 and folders["TotalRecordCount"] == 1
+    item = folders["Items"][0]
+    assert (item["Name"], item["Type"], item["CollectionType"]) == ("Shows", "CollectionFolder", "tvshows")
+    assert item["Id"] == call(server + "/Library/VirtualFolders", token=token)[1][0]["ItemId"]
