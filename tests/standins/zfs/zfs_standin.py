@@ -260,7 +260,8 @@ def shown(prop, value, exact):
     # quotas of 0 as "none", compressratio with an "x".
     if exact or value == '-':
         return value
-    if prop in ('quota', 'refquota', 'reservation', 'refreservation'):
+    # zfs_prop.c / libzfs_dataset.c zfs_prop_get: a quota or reservation of 0 prints as "none".
+    if prop in PROPS and PROPS[prop][2] == 'quota':
         return 'none' if value == '0' else nicenum(value)
     if prop in ('recordsize', 'used', 'available', 'referenced'):
         return nicenum(value)
