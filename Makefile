@@ -21,6 +21,10 @@ SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/m
 COLLECTIONS := $(ROOT)/.build/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+# Ansible's home (and so ansible-compat's cache, where molecule and ansible-lint look for
+# collections) inside the checkout: a copy of this collection installed into ~/.ansible by another
+# checkout or an older run can never shadow the one under test.
+export ANSIBLE_HOME := $(ROOT)/.build/ansible-home
 export PATH := $(BIN):$(PATH)
 export MEDIASTACK_ROOT := $(ROOT)
 
