@@ -112,7 +112,7 @@ def test_sabnzbd_categories_and_folders(host):
     assert config["misc"]["download_dir"] == "/data/usenet/incomplete"
     cats = {c["name"]: c["dir"] for c in config["categories"]}
     assert cats["tv-sonarr"] == "/data/usenet/tv" and cats["radarr"] == "/data/usenet/movies"
-    assert "movies" in cats  # not purged: client_wiring_sabnzbd_purge_categories is false
+    assert cats["handmade"] == "handmade"  # not purged: client_wiring_sabnzbd_purge_categories is false
 
 
 def jellyfin_token(host):
