@@ -172,7 +172,10 @@ def resolve_server(kind, wanted, lookup):
     if kind == "radarr":
         body["minimumAvailability"] = wanted.get("minimum_availability") or "released"
     else:
-        body["enableSeasonFolders"] = wanted.get("season_folders", True)
+        # Jellyseerr validates the body against its OpenAPI document: enableSeasonFolders is a required
+        # boolean (null is refused with 400), so an unset option means the default, on.
+        season_folders = wanted.get("season_folders")
+        body["enableSeasonFolders"] = True if season_folders is None else bool(season_folders)
         body["seriesType"] = wanted.get("series_type") or "standard"
         body["animeSeriesType"] = body["seriesType"] if body["seriesType"] == "anime" else "anime"
         language = wanted.get("language_profile")

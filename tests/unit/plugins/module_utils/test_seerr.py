@@ -113,3 +113,10 @@ def test_check_mode_calls_nothing():
     client = SeerrClient("http://seerr.example.com:5055", api_key="k", opener=opener)
     _libs, now, wanted, _unknown = reconcile_libraries(client, {"libraries": LIBS}, ["Movies"], check_mode=True)
     assert opener.calls == [] and now == ["Movies", "Shows"] and wanted == ["Movies"]
+
+
+def test_unset_season_folders_is_true_not_null():
+    # Jellyseerr's OpenAPI validation refuses enableSeasonFolders: null with 400 ("must be boolean").
+    body = resolve_server("sonarr", dict(WANTED, season_folders=None), LOOKUP)
+    assert body["enableSeasonFolders"] is True
+    assert resolve_server("sonarr", dict(WANTED, season_folders=False), LOOKUP)["enableSeasonFolders"] is False
