@@ -47,10 +47,6 @@ components="main contrib non-free"
 printf 'deb %s %s %s\ndeb %s %s-updates %s\ndeb %s %s-security %s\n' \
   "$mirror" "$suite" "$components" "$mirror" "$suite" "$components" \
   "$security_mirror" "$suite" "$components" >"$rootfs/etc/apt/sources.list"
-# The package lists debootstrap left know main only: drop them and date the folder to 1970, so the
-# first apt task (update_cache with cache_valid_time) reads the lists for all three components.
-find "$rootfs/var/lib/apt/lists" -maxdepth 1 -type f -delete
-touch -d @0 "$rootfs/var/lib/apt/lists"
 mkdir -p "$rootfs/root/.ssh" && chmod 700 "$rootfs/root/.ssh"
 
 tar -C "$rootfs" -c . | podman import \
