@@ -112,11 +112,12 @@ fi
 
 # A network made before name resolution was available keeps it off for good: remove our own
 # networks that lack it and that no container uses; molecule and the lab create them again.
-for net in $(podman network ls --format '{{.Name}}' | grep '^mediastack-' || true); do
-  if [ "$(podman network inspect "$net" --format '{{.DNSEnabled}}')" != "true" ] &&
-    [ -z "$(podman ps -aq --filter "network=$net")" ]; then
-    podman network rm "$net" >/dev/null
-    echo "setup-host: removed network $net (made without name resolution)"
+# (Another set-up may run at the same time and remove its own networks: a network gone by the
+# time it is inspected is skipped.)
+for net in $(podman network ls --format '{{.Name}}' | grep '^mediastack-' | grep -v '^mediastack-smoke-' || true); do
+  dns=$(podman network inspect "$net" --format '{{.DNSEnabled}}' 2>/dev/null) || continue
+  if [ "$dns" != "true" ] && [ -z "$(podman ps -aq --filter "network=$net")" ]; then
+    podman network rm "$net" >/dev/null 2>&1 && echo "setup-host: removed network $net (made without name resolution)"
   fi
 done
 
@@ -134,10 +135,11 @@ for helper in netavark aardvark-dns; do
     die "smoke check: podman's network helper '$helper' is missing (Debian package $helper)"
 done
 
-smoke_net=mediastack-smoke
+# Names of this run's own: several set-ups (one per checkout) may run at once.
+smoke_net=mediastack-smoke-$$
 smoke_rootfs=$(mktemp -d /var/tmp/mediastack-smoke.XXXXXX)
 smoke_cleanup() {
-  podman rm -f mediastack-smoke >/dev/null 2>&1 || true
+  podman rm -f "$smoke_net" >/dev/null 2>&1 || true
   podman network rm -f "$smoke_net" >/dev/null 2>&1 || true
   rm -rf "$smoke_rootfs"
 }
@@ -154,7 +156,7 @@ podman network exists "$smoke_net" || podman network create "$smoke_net" >/dev/n
 # The container proves it has an address on the network (more than loopback in /proc/net/dev
 # would not: read the route table the network backend wrote) and that its resolver points at
 # the network's name server.
-if ! out=$(podman run --rm --name mediastack-smoke --network "$smoke_net" --rootfs "$smoke_rootfs" \
+if ! out=$(podman run --rm --name "$smoke_net" --network "$smoke_net" --rootfs "$smoke_rootfs" \
   /bin/sh -c 'while read -r l; do echo "$l"; done </proc/net/route; while read -r l; do echo "$l"; done </etc/resolv.conf' 2>&1); then
   case "$out" in
   *netavark*"No such file"*) hint="netavark cannot run a program it needs: iptables (Debian package iptables) or netavark itself" ;;
