@@ -1,10 +1,12 @@
 """The cluster_addons objects, rendered from the role's own template, validated offline and strictly.
 
 Core kinds against the Kubernetes schemas of kubernetes-validate (strict: unknown fields fail),
-MetalLB kinds against MetalLB v0.16.1's CRD schemas (tests/unit/data/metallb), with unknown fields
+MetalLB kinds against MetalLB v0.16.1's CRD schemas (read in place from ../shared/reference/k8s/metallb/v0.16.1, or
+$MEDIASTACK_REFERENCE/k8s/...; never copied into the repository), with unknown fields
 refused the way the API server's strict field validation does.
 """
 
+import os
 from pathlib import Path
 
 import jinja2
@@ -15,7 +17,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "cluster_addons"
-CRDS = Path(__file__).resolve().parents[1] / "data" / "metallb"
+# Upstream data stays upstream: the reference tree beside the repository (CI has it there).
+REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference"))
+CRDS = REFERENCE / "k8s" / "metallb" / "v0.16.1"
 K8S_VERSION = "1.33.0"  # the oldest release the k3s and Talos defaults run (k3s v1.33, Talos 1.13 ships 1.34)
 
 
@@ -46,6 +50,7 @@ def _crd_schemas():
         for version in crd["spec"]["versions"]:
             key = ("%s/%s" % (crd["spec"]["group"], version["name"]), crd["spec"]["names"]["kind"])
             schemas[key] = version["schema"]["openAPIV3Schema"]
+    assert len(schemas) >= 2, "MetalLB CRDs not found in %s: set MEDIASTACK_REFERENCE to the reference tree" % CRDS
     return schemas
 
 

@@ -17,7 +17,9 @@ import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
-SCHEMA = ROOT / "tests" / "unit" / "data" / "reference" / "compose-spec.json"
+# Upstream data stays upstream: the Compose Specification schema from the reference tree beside the
+# repository (CI has it there), never a copy in the repository.
+SCHEMA = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference")) / "k8s" / "compose-spec.json"
 KEYS = {"sonarr": "0123456789abcdef0123456789abcdef", "radarr": "0123456789abcdef0123456789abcdea",
         "prowlarr": "0123456789abcdef0123456789abcdeb", "sabnzbd": "0123456789abcdef0123456789abcdec",
         "tautulli": "0123456789abcdef0123456789abcded"}

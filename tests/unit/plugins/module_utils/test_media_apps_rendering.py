@@ -2,7 +2,8 @@
 
 Compose projects against the Compose Specification schema, Kubernetes objects with
 kubernetes-validate in strict mode, MetalLB objects against the MetalLB v0.16.1 CRD schemas. The
-schemas are vendored unmodified in tests/unit/data/reference and tests/unit/data/metallb. A manifest
+schemas are read in place from ../shared/reference/k8s (or $MEDIASTACK_REFERENCE/k8s), never copied into
+the repository. A manifest
 with a typo must fail the strict validation.
 """
 
@@ -21,9 +22,9 @@ import yaml
 from ansible_collections.homelab.mediastack.plugins.module_utils import _media_apps as m
 
 ROOT = Path(__file__).resolve().parents[4]
-REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT / "tests" / "unit" / "data" / "reference"))
-# MetalLB v0.16.1 CRDs, vendored once for the cluster and apps tests (README.md there).
-METALLB = ROOT / "tests" / "unit" / "data" / "metallb"
+REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference")) / "k8s"
+# MetalLB v0.16.1 CRDs (the release the cluster_addons role installs).
+METALLB = REFERENCE / "metallb" / "v0.16.1"
 CATALOG = yaml.safe_load((ROOT / "roles" / "media_apps" / "vars" / "main.yml").read_text())["media_apps_catalog"]
 K8S_VERSION = "1.33.0"
 KEYS = {name: "%032x" % (i + 1) for i, name in enumerate(["sonarr", "radarr", "lidarr", "prowlarr", "sabnzbd"])}
