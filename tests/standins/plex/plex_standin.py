@@ -2,7 +2,7 @@
 # Copyright: homelab.mediastack contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Plex Media Server stand-in: identity and library sections (test equipment, python3 stdlib
-only; never imported by the collection, shares nothing with plugins/).
+only; never imported by the collection, shares nothing with the collection's plugins).
 
 Built from Plex's API documentation, each rule with its source:
 - LukeHagar/plex-api-spec (the PMS OpenAPI description): paths/identity.yaml, paths/library/

@@ -229,7 +229,9 @@ def set_running(vmid, running):
 
 # --------------------------------------------------------------------------- storage
 
-NEW_DISK_RE = re.compile(r"^(?:([^/:\s]+):)?(\d+(?:\.\d+)?)$")  # qemu-server Drive.pm / pve-container LXC.pm NEW_DISK_RE
+# qemu-server PVE/QemuServer/Drive.pm: our $NEW_DISK_RE = qr!^(([^/:\s]+):)?(\d+(\.\d+)?)$!;
+# (pve-container uses the same form); kept in upstream's own grouping: storage is group 2, size 3.
+NEW_DISK_RE = re.compile(r"^(([^/:\s]+):)?(\d+(\.\d+)?)$")
 
 
 def volumes():
@@ -699,8 +701,8 @@ def lxc_mountpoint(guest, opt, value, old):
     volume = mp.get("volume", "")
     match = NEW_DISK_RE.match(volume)
     if match:
-        storage = match.group(1) or "local"
-        size = match.group(2)
+        storage = match.group(2) or "local"
+        size = match.group(3)
         mp["volume"] = alloc_volume(storage, guest.vmid, size)
         mp["size"] = size_text(size)
         value = ",".join([mp.pop("volume")] + ["%s=%s" % (k, v) for k, v in mp.items()])
@@ -726,8 +728,8 @@ def qemu_drive(guest, opt, value, old):
     else:
         match = NEW_DISK_RE.match(volid)
         if match:
-            drive["file"] = alloc_volume(match.group(1) or "local-lvm", guest.vmid, match.group(2))
-            drive["size"] = size_text(match.group(2))
+            drive["file"] = alloc_volume(match.group(2) or "local-lvm", guest.vmid, match.group(3))
+            drive["size"] = size_text(match.group(3))
     value = ",".join([drive.pop("file")] + ["%s=%s" % (k, v) for k, v in drive.items()])
     if old:  # QemuServer vmconfig_register_unused_drive when a disk is replaced
         old_file = old.split(",")[0].replace("file=", "")
