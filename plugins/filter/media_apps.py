@@ -16,11 +16,11 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps imp
     arr_config_xml,
     compose_project,
     compose_secrets_env,
-    k8s_manifests,
     merge_catalog,
     preflight_errors,
     qbittorrent_settings,
 )
+from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps_k8s import k8s_manifests
 
 
 def _wrap(name, func, *args, **kwargs):
