@@ -270,3 +270,161 @@ def test_every_pod_runs_where_the_seed_put_it(cluster):
             assert where not in control_planes, (app, where)
         else:
             assert where == node, (app, where)
+
+
+ADDONS_ONLY = """
+- name: Cluster add-ons (once per cluster)
+  hosts: "k3s_servers[0]:talos_controlplane[0]"
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: homelab.mediastack.cluster_addons
+"""
+
+
+def _play(seed, lab, work, play, extra=None):
+    values = dict(SECRETS, talos_cluster_kubeconfig=str(lab / "kubeconfig"), k3s_cluster_kubeconfig=str(lab / "kubeconfig"),
+                  cluster_addons_metallb_manifests=METALLB_CRDS, cluster_addons_nfs_csi_manifests=[],
+                  cluster_addons_metallb_webhook_timeout=60, ansible_python_interpreter=sys.executable)
+    values.update(extra or {})
+    (work / "vars-extra.json").write_text(json.dumps(values))
+    (work / "extra-play.yml").write_text(play)
+    return subprocess.Popen([str(Path(sys.executable).parent / "ansible-playbook"), "-i",
+                             str(ROOT / "inventory" / ("seed-%s" % seed)), str(work / "extra-play.yml"),
+                             "-e", "@%s" % (work / "vars-extra.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
+
+
+def _events(lab, namespace):
+    return kubectl(lab, "get", "events", "-n", namespace, "-o", "custom-columns=R:.reason,M:.message",
+                   check=False).stdout
+
+
+def test_pool_is_retried_until_metallb_webhook_answers(cluster):
+    """A pool sent while MetalLB's webhook has no endpoint is refused by the API server; the role retries."""
+    if cluster["seed"] != "000":
+        pytest.skip("MetalLB pool: seed 000")
+    lab, work = cluster["lab"], cluster["work"]
+    kubectl(lab, "delete", "ipaddresspool", "-n", "metallb-system", "media", "--wait=true")
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "metallb-webhook-service",
+                                                                   "namespace": "metallb-system"},
+               "spec": {"ports": [{"port": 443, "targetPort": 9443}], "selector": {"component": "controller"}}}
+    # as MetalLB's manifest registers it (config/webhook): failurePolicy Fail on ipaddresspools
+    webhook = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+               "metadata": {"name": "metallb-webhook-configuration"},
+               "webhooks": [{"name": "ipaddresspoolvalidationwebhook.metallb.io", "admissionReviewVersions": ["v1"],
+                             "sideEffects": "None", "failurePolicy": "Fail",
+                             "clientConfig": {"service": {"name": "metallb-webhook-service",
+                                                          "namespace": "metallb-system",
+                                                          "path": "/validate-metallb-io-v1beta1-ipaddresspool"}},
+                             "rules": [{"apiGroups": ["metallb.io"], "apiVersions": ["v1beta1"],
+                                        "operations": ["CREATE", "UPDATE"], "resources": ["ipaddresspools"]}]}]}
+    for obj in (service, webhook):
+        subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"],
+                       input=json.dumps(obj), text=True, check=True, capture_output=True)
+    # the API server really refuses the pool now
+    refused = subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"],
+                             input=json.dumps({"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool",
+                                               "metadata": {"name": "probe", "namespace": "metallb-system"},
+                                               "spec": {"addresses": ["192.0.2.1/32"]}}),
+                             text=True, capture_output=True)
+    assert refused.returncode != 0 and "failed calling webhook" in refused.stderr, refused.stderr
+    play = _play("000", lab, work, ADDONS_ONLY)
+    time.sleep(15)  # the webhook comes up later (here: it goes away, the API server admits the pool)
+    kubectl(lab, "delete", "validatingwebhookconfiguration", "metallb-webhook-configuration")
+    out, _ = play.communicate(timeout=600)
+    assert play.returncode == 0, out[-6000:]
+    assert "FAILED - RETRYING" in out and "Apply the MetalLB pool" in out
+    assert get(lab, "ipaddresspool", "-n", "metallb-system", "media")["spec"]["autoAssign"] is False
+
+
+def test_a_second_pool_on_the_media_addresses_is_refused(cluster):
+    if cluster["seed"] != "000":
+        pytest.skip("MetalLB pool: seed 000")
+    lab, work = cluster["lab"], cluster["work"]
+    subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"], check=True,
+                   input=json.dumps({"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool",
+                                     "metadata": {"name": "default", "namespace": "metallb-system"},
+                                     "spec": {"addresses": ["10.69.1.160/28"]}}), text=True, capture_output=True)
+    try:
+        play = _play("000", lab, work, ADDONS_ONLY)
+        out, _ = play.communicate(timeout=600)
+        assert play.returncode != 0
+        assert "MetalLB pools ['metallb-system/default'] hand out addresses of the pool media" in " ".join(out.split())
+    finally:
+        kubectl(lab, "delete", "ipaddresspool", "-n", "metallb-system", "default")
+
+
+def test_wrong_storage_class_leaves_the_claims_pending(cluster):
+    """As a real cluster would: a class nobody provides, or a claim whose class differs from its volume's."""
+    if cluster["seed"] != "001":
+        pytest.skip("one seed is enough")
+    lab, work = cluster["lab"], cluster["work"]
+    play = _play("001", lab, work, "- ansible.builtin.import_playbook: %s\n" % (ROOT / "playbooks" / "apps.yml"),
+                 {"media_apps_k8s_namespace": "media-sc", "media_apps_k8s_config_storage_class": "nfs-client",
+                  "media_apps_enabled": ["sonarr"], "media_apps_overrides": {}})
+    out, _ = play.communicate(timeout=600)
+    assert play.returncode == 0, out[-4000:]
+    time.sleep(10)
+    config = get(lab, "pvc", "-n", "media-sc", "sonarr-config")
+    assert config["status"]["phase"] == "Pending"
+    assert 'storageclass.storage.k8s.io "nfs-client" not found' in _events(lab, "media-sc")
+    pod = get(lab, "pods", "-n", "media-sc")["items"][0]
+    assert not pod["spec"].get("nodeName")
+    # the old mismatch: a claim asking nfs-client for the media volume of class nfs-media
+    pv = get(lab, "pv", "media-sc-media-data")
+    assert pv["spec"]["storageClassName"] == "nfs-media"
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "old-media", "namespace": "media-sc"},
+             "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "nfs-client", "volumeName": "media-media-data",
+                      "resources": {"requests": {"storage": "1Ti"}}}}
+    subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"],
+                   input=json.dumps(claim), text=True, check=True, capture_output=True)
+    time.sleep(10)
+    assert get(lab, "pvc", "-n", "media-sc", "old-media")["status"]["phase"] == "Pending"
+
+
+def test_missing_toleration_is_unschedulable(cluster):
+    if cluster["seed"] != "002":
+        pytest.skip("the tainted GPU node: seed 002")
+    lab = cluster["lab"]
+    deployment = get(lab, "deployment", "-n", "media", "clusterplex-worker")
+    spec = deployment["spec"]
+    spec["template"]["spec"].pop("tolerations")
+    labels = {"app.kubernetes.io/name": "no-toleration"}
+    spec["selector"] = {"matchLabels": labels}
+    spec["template"]["metadata"]["labels"] = labels
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": "no-toleration", "namespace": "media"}, "spec": spec}
+    subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"],
+                   input=json.dumps(obj), text=True, check=True, capture_output=True)
+
+    def unschedulable():
+        pods = get(lab, "pods", "-n", "media", "-l", "app.kubernetes.io/name=no-toleration")["items"]
+        for pod in pods:
+            for cond in pod["status"].get("conditions") or []:
+                if cond["type"] == "PodScheduled" and cond.get("reason") == "Unschedulable":
+                    return cond["message"]
+        return None
+    message = _wait(unschedulable, 60)
+    assert message and "untolerated taint" in message, message
+    kubectl(lab, "delete", "deployment", "-n", "media", "no-toleration")
+
+
+def test_podsecurity_label_decides_what_may_run(cluster):
+    """Baseline (Talos's default for a namespace without the label) forbids the Gluetun sidecar."""
+    if cluster["seed"] != "001":
+        pytest.skip("Gluetun: seed 001")
+    lab, work = cluster["lab"], cluster["work"]
+    kubectl(lab, "label", "--overwrite", "namespace", "media", "pod-security.kubernetes.io/enforce=baseline")
+    kubectl(lab, "delete", "pods", "-n", "media", "-l", "app.kubernetes.io/name=qbittorrent", "--wait=true")
+    message = _wait(lambda: next((line for line in _events(lab, "media").splitlines()
+                                  if "forbidden" in line and "PodSecurity" in line), None), 60)
+    assert message and "baseline" in message and "NET_ADMIN" in message, _events(lab, "media")
+    # the apps layer puts the label back: the pod runs again
+    result = converge("001", lab, work)
+    assert result.returncode == 0 and recap_changed(result.stdout) > 0, result.stdout[-4000:]
+
+    def running():
+        pods = get(lab, "pods", "-n", "media", "-l", "app.kubernetes.io/name=qbittorrent")["items"]
+        return any(p["status"].get("phase") == "Running" for p in pods)
+    assert _wait(running, 120)
