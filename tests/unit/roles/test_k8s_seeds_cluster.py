@@ -371,16 +371,24 @@ def test_wrong_storage_class_leaves_the_claims_pending(cluster):
     assert 'storageclass.storage.k8s.io "nfs-client" not found' in _events(lab, "media-sc")
     pod = get(lab, "pods", "-n", "media-sc")["items"][0]
     assert not pod["spec"].get("nodeName")
-    # the old mismatch: a claim asking nfs-client for the media volume of class nfs-media
+    # the old mismatch: a claim asking nfs-client for a media volume of class nfs-media stays Pending,
+    # the same claim asking nfs-media binds
     pv = get(lab, "pv", "media-sc-media-data")
     assert pv["spec"]["storageClassName"] == "nfs-media"
-    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "old-media", "namespace": "media-sc"},
-             "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "nfs-client", "volumeName": "media-media-data",
-                      "resources": {"requests": {"storage": "1Ti"}}}}
-    subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"],
-                   input=json.dumps(claim), text=True, check=True, capture_output=True)
-    time.sleep(10)
-    assert get(lab, "pvc", "-n", "media-sc", "old-media")["status"]["phase"] == "Pending"
+    for name, wanted in (("mismatch", "nfs-client"), ("match", "nfs-media")):
+        volume = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "media-sc-%s" % name},
+                  "spec": {"capacity": {"storage": "1Ti"}, "accessModes": ["ReadWriteMany"],
+                           "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "nfs-media",
+                           "csi": pv["spec"]["csi"]}}
+        volume["spec"]["csi"] = dict(pv["spec"]["csi"], volumeHandle="%s-%s" % (pv["spec"]["csi"]["volumeHandle"], name))
+        claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": "media-sc"},
+                 "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": wanted, "volumeName": "media-sc-%s" % name,
+                          "resources": {"requests": {"storage": "1Ti"}}}}
+        for obj in (volume, claim):
+            subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"],
+                           input=json.dumps(obj), text=True, check=True, capture_output=True)
+    assert _wait(lambda: get(lab, "pvc", "-n", "media-sc", "match")["status"]["phase"] == "Bound", 60)
+    assert get(lab, "pvc", "-n", "media-sc", "mismatch")["status"]["phase"] == "Pending"
 
 
 def test_missing_toleration_is_unschedulable(cluster):
