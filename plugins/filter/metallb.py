@@ -69,9 +69,11 @@ def metallb_pool_check(addresses, requested=None, spare=0):
             owners[str(address)].append(key)
     duplicates = sorted(ip for ip, apps in owners.items() if len(apps) > 1)
     needed = len(owners) + int(spare)
-    return {"size": size, "requested": len(owners), "needed": needed, "outside": outside,
-            "duplicates": duplicates, "big_enough": size >= needed,
-            "owners": dict((ip, [a for a in apps if not isinstance(a, int)]) for ip, apps in owners.items())}
+    result = {"size": size, "requested": len(owners), "needed": needed, "outside": outside,
+              "duplicates": duplicates, "big_enough": size >= needed}
+    if any(isinstance(item, dict) for item in requested or []):
+        result["owners"] = dict((ip, [a for a in apps if not isinstance(a, int)]) for ip, apps in owners.items())
+    return result
 
 
 def metallb_pool_overlaps(addresses, pools, own_name):
