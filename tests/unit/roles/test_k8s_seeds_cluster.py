@@ -130,10 +130,15 @@ class LocalPathProvisioner(threading.Thread):
         claims = get(self.lab, "pvc", "-A")["items"]
         for claim in claims:
             spec, meta = claim["spec"], claim["metadata"]
+            # sig-storage-lib-external-provisioner controller.go: provision once the scheduler set selected-node
             node = (meta.get("annotations") or {}).get("volume.kubernetes.io/selected-node")
             if claim["status"].get("phase") == "Bound" or spec.get("storageClassName") not in self.classes or not node:
                 continue
+            # controller.go getProvisionedVolumeNameForClaim: "pvc-" + claim UID
             name = "pvc-%s" % meta["uid"]
+            # provisioner.go Provision: folder <name>_<namespace>_<claim> under the node's path,
+            # hostPath volume (defaultVolumeType), node affinity kubernetes.io/hostname In [node],
+            # reclaim policy of the class (local-path: Delete)
             pv = {"apiVersion": "v1", "kind": "PersistentVolume",
                   "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": "rancher.io/local-path"}},
                   "spec": {"capacity": {"storage": spec["resources"]["requests"]["storage"]},
