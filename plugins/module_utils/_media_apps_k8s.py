@@ -242,7 +242,8 @@ def media_volume(namespace, claim, server, path, storage_class, size='1Ti', moun
           'metadata': {'name': pv_name, 'labels': {'app.kubernetes.io/part-of': 'mediastack'}},
           'spec': {'capacity': {'storage': str(size)}, 'accessModes': ['ReadWriteMany'],
                    'persistentVolumeReclaimPolicy': 'Retain', 'storageClassName': storage_class,
-                   'claimRef': {'namespace': namespace, 'name': claim},
+                   # bound from the claim's side (volumeName): a claimRef here would be re-applied over
+                   # the one the PV controller completes (uid), an atomic field, on every run
                    # csi-driver-nfs static volume: server and share from the attributes, the handle unique
                    # per share (kubernetes-csi/csi-driver-nfs deploy/example/pv-nfs-csi.yaml)
                    'csi': {'driver': 'nfs.csi.k8s.io', 'volumeHandle': '%s%s##' % (server, path),
