@@ -80,7 +80,7 @@ def test_a_manifest_with_a_typo_fails(where):
     _apps, objects = render_seed("000")
     if where == "pv":
         target = copy.deepcopy(_find(objects, "PersistentVolume", "media-media-data"))
-        target["spec"]["claimRefs"] = target["spec"].pop("claimRef")
+        target["spec"]["volumeMode "] = "Filesystem"  # a stray space in the field name
     else:
         target = copy.deepcopy(_find(objects, "Deployment", "qbittorrent"))
         pod = target["spec"]["template"]["spec"]
