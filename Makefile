@@ -2,6 +2,8 @@
 #   make lab        start the local lab and run playbooks/site.yml against it (the main job)
 #   make test       every test: lint, sanity, unit, molecule (what CI runs)
 #   make bench      the *arr wiring benchmark (wall time, HTTP requests; not part of make test)
+#   make tools      build the pinned upstream tools (talosctl, Kubernetes control plane, etcd, kwok)
+#   make kube-lab   start a local Kubernetes control plane (scripts/kube-lab.sh; make kube-lab-down)
 # Each step runs alone too: make lint | sanity | unit | molecule [SCENARIO=name] | build
 # Everything it needs is installed by `make setup` (run by every target that needs it).
 
@@ -21,10 +23,16 @@ SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/m
 COLLECTIONS := $(ROOT)/.build/collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+# Ansible's home (and so ansible-compat's cache, where molecule and ansible-lint look for
+# collections) inside the checkout: a copy of this collection installed into ~/.ansible by another
+# checkout or an older run can never shadow the one under test.
+export ANSIBLE_HOME := $(ROOT)/.build/ansible-home
 export PATH := $(BIN):$(PATH)
 export MEDIASTACK_ROOT := $(ROOT)
+# The tools scripts/build-tools.sh builds (versions in scripts/tools.env), linked here.
+export MEDIASTACK_TOOLS := $(ROOT)/.build/bin
 
-.PHONY: help setup setup-host setup-venv link base-image lint sanity unit molecule test lab lab-down build clean bench
+.PHONY: help setup setup-host setup-venv link base-image tools kube-lab kube-lab-down lint sanity unit molecule test lab lab-down build clean bench
 
 help:
 	@sed -n 's/^#   //p;s/^# Each/Each/p' Makefile
@@ -46,6 +54,16 @@ link:
 	@mkdir -p $(COLLECTIONS)/ansible_collections/homelab
 	@ln -sfn $(ROOT) $(COLLECTIONS)/ansible_collections/homelab/mediastack
 
+# Built once per machine (cached under ~/.cache/homelab-mediastack/bin), linked into .build/bin.
+tools:
+	@bash scripts/build-tools.sh
+
+kube-lab: tools setup-venv
+	bash scripts/kube-lab.sh up
+
+kube-lab-down:
+	bash scripts/kube-lab.sh down
+
 base-image: setup-host
 	@bash scripts/base-image.sh >/dev/null
 
@@ -59,11 +77,11 @@ sanity: setup-venv
 	@echo "==> sanity: ansible-test sanity"
 	bash scripts/sanity.sh
 
-unit: setup-venv link
+unit: setup-venv link tools
 	@echo "==> unit: pytest tests/unit"
 	pytest tests/unit
 
-molecule: setup link base-image
+molecule: setup link base-image tools
 	@export MEDIASTACK_BASE_IMAGE=$$(bash scripts/base-image.sh); \
 	for s in $(if $(SCENARIO),$(SCENARIO),$(SCENARIOS)); do \
 	  echo "==> molecule: scenario $$s"; \
@@ -72,10 +90,10 @@ molecule: setup link base-image
 
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sanity unit build molecule; \
+	$(MAKE) --no-print-directory tools lint sanity unit build molecule; \
 	echo "==> make test: all steps passed in $$(( $$(date +%s) - start )) s"
 
-lab: setup base-image
+lab: setup base-image tools
 	bash scripts/lab.sh up
 	ansible-playbook tests/lab/standins.yml -i inventory/lab
 	ansible-playbook playbooks/site.yml -i inventory/lab
