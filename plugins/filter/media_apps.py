@@ -19,11 +19,11 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps imp
     sabnzbd_host_whitelist,
     service_hosts,
     compose_env_files,
-    k8s_manifests,
     merge_catalog,
     preflight_errors,
     qbittorrent_settings,
 )
+from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps_k8s import k8s_manifests
 
 
 def _wrap(name, func, *args, **kwargs):

@@ -323,8 +323,3 @@ def test_preflight_vpn_needs_gluetun():
     msg = _only(m.preflight_errors(_good(names=("qbittorrent",), qbittorrent={"vpn": True}), "compose", SECRETS),
                 "qbittorrent")
     assert "gluetun" in msg
-
-
-def test_metallb_objects_refuse_an_empty_pool():
-    with pytest.raises(m.MediaAppsError):
-        m.metallb_objects("media", [])
