@@ -248,12 +248,16 @@ def gluetun_errors(vpn):
 def arr_config_xml(port, api_key, url_base='', extra=None):
     """A minimal config.xml for Sonarr/Radarr/Lidarr/Prowlarr/Readarr with the API key set.
 
-    The app fills in the rest on its first start and keeps this ApiKey.
+    The app fills in the rest on its first start and keeps this ApiKey. No AuthenticationMethod:
+    the web UI users live in the app's database, not in config.xml, so Forms without a user would
+    lock the UI out. Left unset, the app's own default applies (ConfigFileProvider.cs:
+    AuthenticationMethod None, AuthenticationRequired Enabled), and the UI asks for a user at the
+    first visit; arr_wiring_ui_user creates it through config/host instead.
     """
     if not _HEX32.match(str(api_key or '')):
         raise MediaAppsError('API key must be 32 lowercase hex characters')
     values = [('BindAddress', '*'), ('Port', str(int(port))), ('UrlBase', url_base),
-              ('ApiKey', api_key), ('AuthenticationMethod', 'Forms'), ('AuthenticationRequired', 'Enabled')]
+              ('ApiKey', api_key), ('AuthenticationRequired', 'Enabled')]
     for key, value in sorted((extra or {}).items()):
         values = [(k, v) for k, v in values if k != key] + [(key, str(value))]
     lines = ['<Config>'] + ['  <%s>%s</%s>' % (k, _xml_escape(v), k) for k, v in values] + ['</Config>']

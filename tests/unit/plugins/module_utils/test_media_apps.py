@@ -73,7 +73,9 @@ def test_arr_config_xml_carries_the_api_key():
     assert doc.tag == "Config"
     assert doc.findtext("ApiKey") == KEY
     assert doc.findtext("Port") == "8989"
-    assert doc.findtext("AuthenticationMethod") == "Forms"
+    # Forms without a user (users live in the app's database) locks the web UI out (issue 15)
+    assert doc.find("AuthenticationMethod") is None
+    assert doc.findtext("AuthenticationRequired") == "Enabled"
     with pytest.raises(m.MediaAppsError):
         m.arr_config_xml(8989, "NOT-A-KEY")
 
