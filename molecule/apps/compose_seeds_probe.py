@@ -121,7 +121,7 @@ def sabnzbd():
 
     def api(host_header, apikey=key):
         status, body, _unused = http("http://127.0.0.1:8080/api?mode=queue&output=json&apikey=%s" % apikey,
-                               headers={"Host": host_header})
+                                     headers={"Host": host_header})
         return {"status": status, "ok": status == 200 and '"queue"' in body}
 
     def check():

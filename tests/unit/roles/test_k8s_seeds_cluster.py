@@ -78,6 +78,7 @@ def kwok_nodes(seed):
     """The cluster nodes of the inventory as kube-lab node records (names, labels, taints, allocatable)."""
     data = inventory_hosts(seed)
     hostvars = data["_meta"]["hostvars"]
+
     def groups(name):
         return data.get(name, {}).get("hosts", [])
     addons = {}
