@@ -38,6 +38,7 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._arr_info impor
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_kinds import (
     CONFIG_AFTER, CONFIG_SECTIONS, KIND_TABLE, KINDS, MODULE_KINDS, module_spec,
 )
+from ansible_collections.homelab.mediastack.plugins.module_utils._arr_profiles import PURGEABLE, sync_profiles
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import MASK, SECRET_POLICIES, Reconciler
 
 __all__ = ["CONNECTION_SPEC", "SECRET_POLICIES", "ArrError", "execute", "run_module", "module_argument_spec", "objects_spec"]
@@ -55,7 +56,9 @@ def objects_spec():
     may also be a bare string: tags, root folders; those are checked by the kind)."""
     spec = {}
     for kind in KIND_TABLE:
-        if kind.shorthand:
+        if kind.sync and not kind.suboptions:
+            spec[kind.option] = dict(type="dict")  # one object (quality sizes, naming)
+        elif kind.shorthand:
             spec[kind.option] = dict(type="list", elements="raw")
         else:
             spec[kind.option] = dict(type="list", elements="dict", options=dict(kind.suboptions))
@@ -130,6 +133,8 @@ def _dispatch(module_name, client, rec, params):
     if module_name in MODULE_KINDS:
         kind = KINDS[MODULE_KINDS[module_name]]
         item = dict((k, params.get(k)) for k in kind.suboptions)
+        if kind.sync:
+            return profile_module(rec, kind, item, params)
         result = _single(reconcile_one(rec, kind, item), client.name)
         if rec.warnings:
             result["warnings"] = result.get("warnings", []) + rec.warnings
@@ -143,6 +148,28 @@ def _dispatch(module_name, client, rec, params):
     if module_name == "arr_objects":
         return reconcile_all(rec, params)
     raise ArrError("unknown module %s" % module_name)
+
+
+def profile_module(rec, kind, item, params):
+    """A single-object profile module (arr_custom_format, arr_quality_profile): the object, and for a
+    guide quality profile the custom formats it needs, synced first."""
+    item = dict((k, v) for k, v in item.items() if v is not None)
+    run = dict(guide=params.get("guide"), profiles_state_dir=params.get("profiles_state_dir"))
+    run[kind.option] = [item]
+    outcomes = sync_profiles(rec, run)
+    mine = [o for o in outcomes if o.kind == kind.label]
+    result = _single(mine[-1], rec.client.name)
+    others = [o for o in outcomes if o.kind != kind.label]
+    if others:
+        result["custom_formats"] = [dict(key=o.key, action=o.action) for o in others]
+        result["changed"] = result["changed"] or any(o.changed for o in others)
+        result["diff"] = [o.diff(rec.client.name + " " + o.kind) for o in others if o.changed] + [result["diff"]]
+    notes = [o.msg for o in outcomes if o.msg]
+    if notes:
+        result["notes"] = notes
+    if rec.warnings:
+        result["warnings"] = result.get("warnings", []) + rec.warnings
+    return result
 
 
 def reconcile_all(rec, params):
@@ -169,7 +196,12 @@ def _reconcile_all(rec, params):
                                                                        ", ".join(sorted(options))))
     for kind in KIND_TABLE:
         items = params.get(kind.option)
-        if items is not None:
+        if kind.sync:
+            if kind.option in purge and kind.option not in PURGEABLE:
+                raise ArrError("purge: %s cannot be purged (only %s); remove unwanted ones with state: absent"
+                               % (kind.option, ", ".join(PURGEABLE)))
+            outcomes.extend(kind.sync(rec, params, kind))
+        elif items is not None:
             keep = set()
             for item in items:
                 item = kind.item(item)

@@ -18,6 +18,7 @@ from collections import OrderedDict
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_client import ARR_APPS, ArrError, check_tag_label
 from ansible_collections.homelab.mediastack.plugins.module_utils._arr_paths import norm_dir, norm_dir_slash
+from ansible_collections.homelab.mediastack.plugins.module_utils import _arr_profiles as profiles
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import (
     SECRET_POLICIES, Kind, norm_name,
 )
@@ -189,6 +190,59 @@ KIND_TABLE = (
          suboptions=_provider_options(priority=dict(type="int"), enable=dict(type="bool"),
                                       definition=dict(type="str"), app_profile=dict(type="str"))),
 )
+
+# Profiles (issue 16): reconciled by collection-level hooks in _arr_profiles (a custom format joins
+# every quality profile when created, a profile write lists every custom format, sizes and naming
+# are single objects), so each entry names its hook. Applied after the wiring kinds, in this order.
+VIDEO_APPS = ("sonarr", "radarr")
+CUSTOM_FORMAT_OPTIONS = dict(
+    trash_id=dict(type="str"), guide_name=dict(type="str"), name=dict(type="str"),
+    specifications=dict(type="list", elements="dict"), include_when_renaming=dict(type="bool"),
+    takeover=dict(type="bool", default=False), rename_from=dict(type="list", elements="str"), state=STATE,
+)
+QUALITY_PROFILE_OPTIONS = dict(
+    name=dict(type="str"), template=dict(type="str"), cf_groups=dict(type="raw"), score_set=dict(type="str"),
+    exclude_formats=dict(type="list", elements="str"), upgrade_allowed=dict(type="bool"), cutoff=dict(type="str"),
+    min_format_score=dict(type="int"), cutoff_format_score=dict(type="int"), min_upgrade_format_score=dict(type="int"),
+    language=dict(type="str"), qualities=dict(type="list", elements="raw"), scores=dict(type="dict"),
+    reset_unmatched_scores=dict(type="bool", default=False), reset_except=dict(type="list", elements="str"),
+    takeover_formats=dict(type="bool", default=False), rename_from=dict(type="list", elements="str"), state=STATE,
+)
+PROFILE_KINDS = (
+    Kind("custom_format", "custom format", "customformat", (("name", norm_name),), apps=VIDEO_APPS,
+         shorthand="trash_id", suboptions=CUSTOM_FORMAT_OPTIONS, sync=profiles.sync_custom_formats),
+    Kind("quality_definition", "quality size", "qualitydefinition", (("title", norm_name),),
+         option="quality_definitions", apps=VIDEO_APPS, sync=profiles.sync_quality_definitions),
+    Kind("quality_profile", "quality profile", "qualityprofile", (("name", norm_name),), apps=VIDEO_APPS,
+         suboptions=QUALITY_PROFILE_OPTIONS, sync=profiles.sync_quality_profiles),
+    Kind("naming", "config", "config/naming", (("id", norm_name),), option="naming", apps=VIDEO_APPS,
+         sync=profiles.sync_naming),
+    Kind("delay_profile", "delay profile", "delayprofile", (("tags", norm_name),), apps=ARR_APPS,
+         suboptions=dict(tags=dict(type="list", elements="str", default=[]), enable_usenet=dict(type="bool"),
+                         enable_torrent=dict(type="bool"),
+                         preferred_protocol=dict(type="str", choices=["usenet", "torrent"]),
+                         usenet_delay=dict(type="int"), torrent_delay=dict(type="int"),
+                         bypass_if_highest_quality=dict(type="bool"),
+                         bypass_if_above_custom_format_score=dict(type="bool"),
+                         minimum_custom_format_score=dict(type="int"), state=STATE),
+         sync=profiles.sync_delay_profiles),
+    Kind("release_profile", "release profile", "releaseprofile", (("name", norm_name),), apps=VIDEO_APPS,
+         suboptions=dict(name=dict(type="str", required=True), enabled=dict(type="bool"),
+                         required=dict(type="list", elements="str"), ignored=dict(type="list", elements="str"),
+                         indexer_id=dict(type="int"), tags=dict(type="list", elements="str"), state=STATE),
+         sync=profiles.sync_release_profiles),
+    Kind("app_profile", "app profile", "appprofile", (("name", norm_name),), apps=("prowlarr",),
+         suboptions=dict(name=dict(type="str", required=True), enable_rss=dict(type="bool"),
+                         enable_automatic_search=dict(type="bool"), enable_interactive_search=dict(type="bool"),
+                         minimum_seeders=dict(type="int"), state=STATE),
+         sync=profiles.sync_app_profiles),
+    Kind("metadata_profile", "metadata profile", "metadataprofile", (("name", norm_name),), apps=("lidarr",),
+         suboptions=dict(name=dict(type="str", required=True), primary_types=dict(type="list", elements="str"),
+                         secondary_types=dict(type="list", elements="str"),
+                         release_statuses=dict(type="list", elements="str"), state=STATE),
+         sync=profiles.sync_metadata_profiles),
+)
+KIND_TABLE = KIND_TABLE + PROFILE_KINDS
 KINDS = OrderedDict((k.name, k) for k in KIND_TABLE)
 
 # Single-object modules -> kind.
@@ -201,6 +255,8 @@ MODULE_KINDS = {
     "arr_remote_path_mapping": "remote_path_mapping",
     "prowlarr_application": "application",
     "prowlarr_indexer_proxy": "indexer_proxy",
+    "arr_custom_format": "custom_format",
+    "arr_quality_profile": "quality_profile",
 }
 
 CONFIG_SECTIONS = ("mediamanagement", "naming", "host", "ui", "downloadclient", "indexer")
@@ -221,4 +277,6 @@ def module_spec(kind_name):
     spec = dict(kind.suboptions)
     if kind.provider:
         spec.update(PROVIDER_MODULE_OPTIONS)
+    if kind.sync:
+        spec.update(profiles.COMMON_OPTIONS)
     return spec

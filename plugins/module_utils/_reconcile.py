@@ -223,12 +223,15 @@ class Kind(object):
         rerun (only where the test has no side effect: download clients, applications).
     :param provider_prepare: provider kinds: ``provider_prepare(reconciler, spec, base, current, top)``
         sets top-level keys the API needs (an app profile id, say).
+    :param sync: ``sync(reconciler, params, kind) -> [Outcome]``: the kind's whole option is
+        reconciled by this hook (kinds whose objects depend on each other across collections, such
+        as custom formats and quality profiles; ``_arr_profiles``).
     """
 
     def __init__(self, name, label, endpoint, key, option=None, apps=None, put_apps=None, provider=False,
                  testable=False, top=None, suboptions=None, shorthand=None, to_api=None, normalise=None,
                  create=None, template=None, describe=None, equal=None, prepare=None, secret_keys=(), enabled=None,
-                 enable_keys=None, verify_on_rerun=False, provider_prepare=None):
+                 enable_keys=None, verify_on_rerun=False, provider_prepare=None, sync=None):
         self.name = name
         self.label = label
         self.endpoint = endpoint
@@ -253,6 +256,7 @@ class Kind(object):
         self.enable_keys = enable_keys
         self.verify_on_rerun = verify_on_rerun
         self.provider_prepare = provider_prepare
+        self.sync = sync
 
     def key_of(self, obj):
         return tuple(norm(obj.get(name)) for name, norm in self.key)

@@ -10,7 +10,12 @@ this controller:
   one task per object (the single-object modules) and once with arr_objects (two tasks);
 * "seed 004": the arr_wiring role for Sonarr, Radarr, Lidarr, Prowlarr, qBittorrent, NZBGet,
   20 indexers and FlareSolverr;
-* "seed 004 x5": the same with five times the objects (clients, root folders, indexers).
+* "seed 004 x5": the same with five times the objects (clients, root folders, indexers);
+* "WEB-1080p profiles": the TRaSH Guides' WEB-1080p template with its custom formats (the template's
+  and the default groups', about 40 per app) and the guide's quality sizes, in Sonarr and Radarr, with
+  arr_objects (two tasks); the guide is the copy in ../shared/reference/trash (MEDIASTACK_REFERENCE).
+
+ARR_BENCH_CASES (a comma-separated list of case-name prefixes) runs only some cases.
 
 Each: a first run, then ARR_BENCH_REPEAT (3) no-change reruns (median and fastest shown); the requests are those the stand-ins counted
 (GET /__standin/requests), including the ones Prowlarr's own tests send to the other apps.
@@ -35,7 +40,8 @@ STANDIN = os.path.join(ROOT, "tests", "standins", "arr", "arr_standin.py")
 APPS = ("sonarr", "radarr", "lidarr", "prowlarr")
 KEYS = dict((app, ("%x" % (i + 10)) * 32) for i, app in enumerate(APPS))  # bench-only keys
 QBT_PASSWORD = "bench-only-password"
-REPEAT = int(os.environ.get("ARR_BENCH_REPEAT", "3"))  # no-change reruns per case (the median is shown)
+REPEAT = int(os.environ.get("ARR_BENCH_REPEAT", "3"))
+REFERENCE = os.environ.get("MEDIASTACK_REFERENCE", os.path.join(ROOT, "..", "shared", "reference"))  # no-change reruns per case (the median is shown)
 
 
 def free_port():
@@ -218,6 +224,19 @@ def eight_objects_play(stack, data_root, stub_port, per_object, secret_policy="v
     return json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
 
 
+def profiles_play(stack, data_root, _stub_port):
+    """The guide's WEB-1080p (with its custom formats) and quality sizes in Sonarr and Radarr."""
+    guide = os.path.join(REFERENCE, "trash")
+    state = os.path.join(data_root, "profiles-state")
+    tasks = []
+    for app, sizes in (("sonarr", "series"), ("radarr", "movie")):
+        tasks.append({"homelab.mediastack.arr_objects": {
+            "url": stack.url(app), "api_key": KEYS[app], "guide": guide, "profiles_state_dir": state,
+            "quality_profiles": [{"template": "web-1080p", "reset_unmatched_scores": True}],
+            "quality_definitions": {"preset": sizes}}})
+    return json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+
+
 def run(playbook, extra_vars, workdir):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
@@ -267,7 +286,11 @@ def main():
         ("8 objects, arr_objects, secret_policy on_create", lambda s, d, p: (eight_objects_play(s, d, p, False, "on_create"), {})),
         ("seed 004 (role)", lambda s, d, p: (ROLE_PLAY, model(s, d, 1, p))),
         ("seed 004 x5 (role)", lambda s, d, p: (ROLE_PLAY, model(s, d, 5, p))),
+        ("WEB-1080p profiles, Sonarr + Radarr (arr_objects, 2 tasks)", lambda s, d, p: (profiles_play(s, d, p), {})),
     ]
+    only = [c.strip() for c in os.environ.get("ARR_BENCH_CASES", "").split(",") if c.strip()]
+    if only:
+        cases = [c for c in cases if any(c[0].startswith(prefix) for prefix in only)]
     rows = []
     for name, build in cases:
         rows.extend(case(name, build))
