@@ -24,7 +24,7 @@ OVERLAYS = sorted(p.parent.name for p in (ROOT / "tests" / "lab" / "seeds").glob
 DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
 IPV4 = re.compile(r"(?<![\d.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/\d+)?(?![\d.])")
 # What an overlay may set besides ansible_*, lab_* and vault_*: what a lab container cannot do.
-OVERLAY_ALLOWED = {"proxmox_guest_validate_certs", "nfs_client_start", "nas_storage_nfs_packages",
+OVERLAY_ALLOWED = {"proxmox_guest_validate_certs", "arr_wiring_trash_guide", "nfs_client_start", "nas_storage_nfs_packages",
                    "media_apps_docker_install", "media_apps_compose_up"}
 
 
