@@ -3,6 +3,8 @@
 #   make lab SEED=004   the same for a seed's inventory (inventory/seed-004) mapped onto lab hosts
 #   make test       every test: lint, sanity, unit, molecule (what CI runs)
 #   make bench      the *arr wiring benchmark (wall time, HTTP requests; not part of make test)
+#   make tools      build the pinned upstream tools (talosctl, Kubernetes control plane, etcd, kwok)
+#   make kube-lab   start a local Kubernetes control plane (scripts/kube-lab.sh; make kube-lab-down)
 # Each step runs alone too: make lint | sanity | unit | molecule [SCENARIO=name] | build
 # Everything it needs is installed by `make setup` (run by every target that needs it).
 
@@ -28,8 +30,10 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_HOME := $(ROOT)/.build/ansible-home
 export PATH := $(BIN):$(PATH)
 export MEDIASTACK_ROOT := $(ROOT)
+# The tools scripts/build-tools.sh builds (versions in scripts/tools.env), linked here.
+export MEDIASTACK_TOOLS := $(ROOT)/.build/bin
 
-.PHONY: help setup setup-host setup-venv link base-image lint sanity unit molecule test lab lab-down build clean bench
+.PHONY: help setup setup-host setup-venv link base-image tools kube-lab kube-lab-down lint sanity unit molecule test lab lab-down build clean bench
 
 help:
 	@sed -n 's/^#   //p;s/^# Each/Each/p' Makefile
@@ -51,6 +55,16 @@ link:
 	@mkdir -p $(COLLECTIONS)/ansible_collections/homelab
 	@ln -sfn $(ROOT) $(COLLECTIONS)/ansible_collections/homelab/mediastack
 
+# Built once per machine (cached under ~/.cache/homelab-mediastack/bin), linked into .build/bin.
+tools:
+	@bash scripts/build-tools.sh
+
+kube-lab: tools setup-venv
+	bash scripts/kube-lab.sh up
+
+kube-lab-down:
+	bash scripts/kube-lab.sh down
+
 base-image: setup-host
 	@bash scripts/base-image.sh >/dev/null
 
@@ -64,11 +78,11 @@ sanity: setup-venv
 	@echo "==> sanity: ansible-test sanity"
 	bash scripts/sanity.sh
 
-unit: setup-venv link
+unit: setup-venv link tools
 	@echo "==> unit: pytest tests/unit"
 	pytest tests/unit
 
-molecule: setup link base-image
+molecule: setup link base-image tools
 	@export MEDIASTACK_BASE_IMAGE=$$(bash scripts/base-image.sh); \
 	for s in $(if $(SCENARIO),$(SCENARIO),$(SCENARIOS)); do \
 	  echo "==> molecule: scenario $$s"; \
@@ -77,7 +91,7 @@ molecule: setup link base-image
 
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sanity unit build molecule; \
+	$(MAKE) --no-print-directory tools lint sanity unit build molecule; \
 	echo "==> make test: all steps passed in $$(( $$(date +%s) - start )) s"
 
 # make lab SEED=NNN: the seed's inventory unchanged, plus the lab's overlay of addresses and
@@ -99,7 +113,7 @@ LAB_INVENTORY_ARGS := $(addprefix -i ,$(subst :, ,$(LAB_INVENTORY)))
 lab: export LAB_INVENTORY := $(LAB_INVENTORY)
 lab: export LAB_STATE := $(LAB_STATE)
 lab: export LAB_PREFIX := $(LAB_PREFIX)
-lab: setup base-image
+lab: setup base-image tools
 	@if [ -n "$(SEED)" ] && [ ! -d tests/lab/seeds/seed-$(SEED) ]; then \
 	  echo "lab: no lab overlay for seed $(SEED) (tests/lab/seeds/seed-$(SEED))" >&2; exit 2; fi
 	bash scripts/lab.sh up

@@ -9,6 +9,7 @@ set -euo pipefail
 packages="python3,python3-apt,systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,sudo,ca-certificates,gnupg,curl,less"
 suite=bookworm
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+security_mirror="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 hash=$(sha256sum "$0" | cut -c1-10)
 image="localhost/mediastack-base:${suite}-${hash}"
 
@@ -40,8 +41,12 @@ for unit in systemd-remount-fs.service getty@tty1.service console-getty.service 
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 ln -sf /lib/systemd/system/ssh.service "$rootfs/etc/systemd/system/multi-user.target.wants/ssh.service"
-printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
-  "$mirror" "$suite" "$mirror" "$suite" "$suite" >"$rootfs/etc/apt/sources.list"
+# contrib and non-free as on the set-up host: sabnzbdplus (contrib) and unrar (non-free) install
+# on the test hosts like on a user's Debian with those components enabled.
+components="main contrib non-free"
+printf 'deb %s %s %s\ndeb %s %s-updates %s\ndeb %s %s-security %s\n' \
+  "$mirror" "$suite" "$components" "$mirror" "$suite" "$components" \
+  "$security_mirror" "$suite" "$components" >"$rootfs/etc/apt/sources.list"
 mkdir -p "$rootfs/root/.ssh" && chmod 700 "$rootfs/root/.ssh"
 
 tar -C "$rootfs" -c . | podman import \

@@ -76,7 +76,11 @@ up() {
 }
 
 down() {
-  local ids networks
+  local ids networks d
+  # The local Kubernetes control planes (tests/lab/standins/kube_lab.yml) run on the controller.
+  for d in "$state"/kube-lab-*; do
+    [ -d "$d" ] && bash "$root/scripts/kube-lab.sh" down "$d"
+  done
   ids=$(podman ps -aq --filter "label=$label")
   if [ -n "$ids" ]; then
     # shellcheck disable=SC2086

@@ -15,12 +15,15 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps imp
     MediaAppsError,
     arr_config_xml,
     compose_project,
-    compose_secrets_env,
-    k8s_manifests,
+    homepage_config,
+    sabnzbd_host_whitelist,
+    service_hosts,
+    compose_env_files,
     merge_catalog,
     preflight_errors,
     qbittorrent_settings,
 )
+from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps_k8s import k8s_manifests
 
 
 def _wrap(name, func, *args, **kwargs):
@@ -34,16 +37,20 @@ def media_apps_merge(catalog, enabled, overrides=None, extra=None, config_root=N
     return _wrap('media_apps_merge', merge_catalog, catalog, enabled, overrides, extra, config_root)
 
 
-def media_apps_preflight(apps, runtime, secrets=None, pool=None, nfs_hits=None, host='this host'):
-    return _wrap('media_apps_preflight', preflight_errors, apps, runtime, secrets, pool, nfs_hits, host)
+def media_apps_preflight(apps, runtime, secrets=None, pool=None, nfs_hits=None, host='this host', media_mode='',
+                         vpn=None):
+    return _wrap('media_apps_preflight', preflight_errors, apps, runtime, secrets, pool, nfs_hits, host,
+                 media_mode, vpn)
 
 
 def media_apps_compose(apps, name, **kwargs):
     return _wrap('media_apps_compose', compose_project, name, apps, **kwargs)
 
 
-def media_apps_compose_env(apps, api_keys=None, passwords=None, vpn_secrets=None):
-    return _wrap('media_apps_compose_env', compose_secrets_env, apps, api_keys, passwords, vpn_secrets)
+def media_apps_compose_env(apps, api_keys=None, passwords=None, vpn_secrets=None, app_secrets=None, links=None,
+                           data_root='/data'):
+    return _wrap('media_apps_compose_env', compose_env_files, apps, api_keys, passwords, vpn_secrets, app_secrets,
+                 links, data_root)
 
 
 def media_apps_k8s(apps, **kwargs):
@@ -58,6 +65,18 @@ def media_apps_qbittorrent_settings(password_hash, **kwargs):
     return _wrap('media_apps_qbittorrent_settings', qbittorrent_settings, password_hash, **kwargs)
 
 
+def media_apps_homepage(apps, api_keys=None, passwords=None, extra_keys=None):
+    return _wrap('media_apps_homepage', homepage_config, apps, api_keys, passwords, extra_keys)
+
+
+def media_apps_sabnzbd_whitelist(ini_text, names):
+    return _wrap('media_apps_sabnzbd_whitelist', sabnzbd_host_whitelist, ini_text, names)
+
+
+def media_apps_service_hosts(apps):
+    return _wrap('media_apps_service_hosts', service_hosts, apps)
+
+
 class FilterModule(object):
     """media_apps filters."""
 
@@ -70,4 +89,7 @@ class FilterModule(object):
             'media_apps_k8s': media_apps_k8s,
             'media_apps_arr_config_xml': media_apps_arr_config_xml,
             'media_apps_qbittorrent_settings': media_apps_qbittorrent_settings,
+            'media_apps_homepage': media_apps_homepage,
+            'media_apps_sabnzbd_whitelist': media_apps_sabnzbd_whitelist,
+            'media_apps_service_hosts': media_apps_service_hosts,
         }

@@ -24,6 +24,11 @@ import time
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode
 from ansible.module_utils.urls import open_url
+
+try:  # ansible-core 2.15+: a Request can reuse one TLS context
+    from ansible.module_utils.urls import Request, make_context
+except ImportError:  # pragma: no cover
+    Request = make_context = None
 from ansible.module_utils.common.text.converters import to_native, to_text
 
 MASK = "********"
@@ -55,7 +60,7 @@ class JsonHttpClient(object):
     idempotent = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
 
     def __init__(self, base_url, service, headers=None, secrets=(), validate_certs=True,
-                 timeout=30, retry_budget=None, sleep=time.sleep, opener=open_url, cookies=None):
+                 timeout=30, retry_budget=None, sleep=time.sleep, opener=None, cookies=None):
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.headers = dict(headers or {})
@@ -65,7 +70,7 @@ class JsonHttpClient(object):
         self.retry_budget = timeout if retry_budget is None else retry_budget
         self.requests = []  # (method, path) of every request sent, for callers and tests
         self._sleep = sleep
-        self._open = opener
+        self._open = opener or open_url_reusing_tls
         self.cookies = cookies
 
     def mask(self, text):
@@ -167,6 +172,24 @@ class JsonHttpClient(object):
                 self.service, self.base_url, path, method)
         return "%s at %s answered HTTP %s to %s %s: %s" % (
             self.service, self.base_url, status, method, path, detail or "(empty body)")
+
+
+_TLS_CONTEXTS = {}
+
+
+def open_url_reusing_tls(url, method=None, validate_certs=True, **kwargs):
+    """open_url, with one TLS context per certificate policy for the whole process.
+
+    open_url builds a new SSLContext (and loads the system's CA bundle) for every request, even
+    for http URLs; that was most of a no-change *arr rerun's time. The context only depends on
+    whether certificates are checked, so it is made once and reused.
+    """
+    if Request is None:
+        return open_url(url, method=method, validate_certs=validate_certs, **kwargs)
+    context = _TLS_CONTEXTS.get(validate_certs)
+    if context is None:
+        context = _TLS_CONTEXTS[validate_certs] = make_context(validate_certs=validate_certs)
+    return Request(context=context).open(method or "GET", url, validate_certs=validate_certs, **kwargs)
 
 
 def _read_error_body(err):

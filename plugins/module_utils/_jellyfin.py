@@ -96,6 +96,12 @@ class JellyfinClient(object):
         try:
             self.http.post("/Library/VirtualFolders", {"LibraryOptions": {}}, query=query)
         except ApiError as exc:
+            # Jellyfin refuses a folder that does not exist with ArgumentException (HTTP 400, body
+            # "Error processing request."; LibraryManager.AddVirtualFolder): name the folders to check.
+            if exc.status == 400:
+                raise ApiError("Jellyfin at %s refused to create library %s with %s (HTTP 400). Jellyfin answers so when "
+                               "a folder does not exist on its host: create it (or mount it into Jellyfin's container) "
+                               "first." % (self.url, name, ", ".join(paths) or "no folder"), status=400)
             raise _missing_folder(exc, paths)
 
     def remove_library(self, name, refresh=False):

@@ -114,8 +114,14 @@ def host_ports(app):
     return [(int(p['host'] if 'host' in p else p['port']), p.get('protocol', 'tcp')) for p in app.get('ports', [])]
 
 
-def preflight_errors(apps, runtime, secrets=None, pool=None, nfs_hits=None, host='this host'):
-    """Every problem with the merged apps, each message naming the app and what to change."""
+def preflight_errors(apps, runtime, secrets=None, pool=None, nfs_hits=None, host='this host', media_mode='',
+                     vpn=None):
+    """Every problem with the merged apps, each message naming the app and what to change.
+
+    ``media_mode`` is the stack-wide media mount mode (compose: rw/ro, '' keeps each app's);
+    ``vpn`` is {provider, type, keys}: the Gluetun variables the inventory sets (names only;
+    None skips the Gluetun check).
+    """
     errors = []
     secrets = secrets or {}
     api_keys = secrets.get('api_keys', {}) or {}
@@ -188,18 +194,70 @@ def preflight_errors(apps, runtime, secrets=None, pool=None, nfs_hits=None, host
             errors.append('%s: vpn is on but gluetun is not enabled; add gluetun to media_apps_enabled' % name)
         if app.get('vpn') and runtime == 'native':
             errors.append('%s: the Gluetun VPN sidecar needs the compose or kubernetes runtime' % name)
+        if app.get('writes_media') and effective_media_mode(app, media_mode) != 'rw':
+            errors.append('%s: writes into the media tree (%s) but its media mount is read-only; give it '
+                          'media_apps_overrides.%s.media: rw (and run it on a host whose media_apps_media_mode is '
+                          "rw or '')" % (name, app['writes_media'] if isinstance(app['writes_media'], str)
+                                          else 'media files', name))
+    if vpn is not None and 'gluetun' in apps and runtime != 'native' and any(a.get('vpn') for a in apps.values()):
+        errors.extend(gluetun_errors(vpn))
     return errors
+
+
+def effective_media_mode(app, media_mode=''):
+    """rw, ro or none: how the app sees the media tree once the stack-wide mode is applied."""
+    own = app.get('media', 'none')
+    if own == 'none':
+        return 'none'
+    return media_mode or own
+
+
+# Gluetun's required variables per VPN type and provider (names, any of a tuple will do), from
+# qdm12/gluetun internal/configuration/settings/wireguard.go (private key and interface
+# addresses for every WireGuard provider; a pre-shared key for AirVPN) and
+# wireguardselection.go (the custom provider needs the endpoint IP, port and the server's public
+# key; WIREGUARD_ENDPOINT_* with VPN_ENDPOINT_* as their retro names), and openvpn.go (the
+# custom provider takes a config file; the others a user and password).
+_GLUETUN_REQUIRED = {
+    ('wireguard', '*'): [('WIREGUARD_PRIVATE_KEY',), ('WIREGUARD_ADDRESSES',)],
+    ('wireguard', 'custom'): [('WIREGUARD_ENDPOINT_IP', 'VPN_ENDPOINT_IP'),
+                              ('WIREGUARD_ENDPOINT_PORT', 'VPN_ENDPOINT_PORT'), ('WIREGUARD_PUBLIC_KEY',)],
+    ('wireguard', 'airvpn'): [('WIREGUARD_PRESHARED_KEY',)],
+    ('openvpn', 'custom'): [('OPENVPN_CUSTOM_CONFIG',)],
+    ('openvpn', '*'): [('OPENVPN_USER',), ('OPENVPN_PASSWORD',)],
+}
+
+
+def gluetun_errors(vpn):
+    """Missing Gluetun variables for the chosen provider and type (Gluetun exits without them)."""
+    provider = str(vpn.get('provider') or 'custom').lower()
+    vpn_type = str(vpn.get('type') or 'wireguard').lower()
+    if vpn_type not in ('wireguard', 'openvpn'):
+        return ['gluetun: media_apps_vpn_type must be wireguard or openvpn (got %s)' % vpn_type]
+    keys = set(vpn.get('keys') or [])
+    required = list(_GLUETUN_REQUIRED.get((vpn_type, provider), []))
+    if not (vpn_type == 'openvpn' and provider == 'custom'):
+        required = list(_GLUETUN_REQUIRED[(vpn_type, '*')]) + required
+    missing = [' or '.join(names) for names in required if not keys.intersection(names)]
+    if not missing:
+        return []
+    return ['gluetun: %s %s needs %s; set them in media_apps_vpn_secrets (keys, vaulted) or media_apps_vpn_env '
+            '(endpoint IP/port, addresses)' % (provider, vpn_type, ', '.join(missing))]
 
 
 def arr_config_xml(port, api_key, url_base='', extra=None):
     """A minimal config.xml for Sonarr/Radarr/Lidarr/Prowlarr/Readarr with the API key set.
 
-    The app fills in the rest on its first start and keeps this ApiKey.
+    The app fills in the rest on its first start and keeps this ApiKey. No AuthenticationMethod:
+    the web UI users live in the app's database, not in config.xml, so Forms without a user would
+    lock the UI out. Left unset, the app's own default applies (ConfigFileProvider.cs:
+    AuthenticationMethod None, AuthenticationRequired Enabled), and the UI asks for a user at the
+    first visit; arr_wiring_ui_user creates it through config/host instead.
     """
     if not _HEX32.match(str(api_key or '')):
         raise MediaAppsError('API key must be 32 lowercase hex characters')
     values = [('BindAddress', '*'), ('Port', str(int(port))), ('UrlBase', url_base),
-              ('ApiKey', api_key), ('AuthenticationMethod', 'Forms'), ('AuthenticationRequired', 'Enabled')]
+              ('ApiKey', api_key), ('AuthenticationRequired', 'Enabled')]
     for key, value in sorted((extra or {}).items()):
         values = [(k, v) for k, v in values if k != key] + [(key, str(value))]
     lines = ['<Config>'] + ['  <%s>%s</%s>' % (k, _xml_escape(v), k) for k, v in values] + ['</Config>']
@@ -227,10 +285,101 @@ def qbittorrent_settings(password_hash, username='admin', port=8080, save_path='
     return [dict(section=s, key=k, value=v) for s, k, v in settings]
 
 
-def _app_env(app, uid, gid, timezone, api_key=None):
+_LINUXSERVER = ('lscr.io/linuxserver/', 'ghcr.io/linuxserver/', 'linuxserver/')
+
+
+def is_linuxserver(app):
+    """Whether the app's image is a linuxserver.io image (s6 init with PUID/PGID/UMASK)."""
+    return str(app.get('image') or '').startswith(_LINUXSERVER)
+
+
+def _app_env(app, uid, gid, timezone, api_key=None, umask='002'):
     env = {'PUID': str(uid), 'PGID': str(gid), 'TZ': timezone}
+    if is_linuxserver(app):
+        # linuxserver/docker-baseimage-alpine root/usr/bin/with-contenv: the services the image
+        # starts run with `umask $UMASK` when UMASK is in the container environment; without it
+        # files in the media tree are 0644 and the other apps of the media group cannot move them.
+        env['UMASK'] = str(umask)
     env.update(dict((str(k), str(v)) for k, v in (app.get('env') or {}).items()))
     return env
+
+
+_ARR_KINDS = ('sonarr', 'radarr', 'lidarr', 'readarr')
+
+
+def arr_links(apps, links=None):
+    """The *arr apps an app such as Unpackerr talks to: [{kind, name, url}].
+
+    ``links`` (the inventory's list) wins; without it, every *arr app of this stack by its
+    service name (how the other containers reach it).
+    """
+    if links:
+        out = []
+        for link in links:
+            if not isinstance(link, dict) or not link.get('url') or not link.get('name'):
+                raise MediaAppsError('media_apps_arr_links: each entry needs name (the key in mediastack_api_keys), '
+                                     'url and kind (sonarr, radarr, lidarr, readarr): %r' % (link,))
+            kind = link.get('kind', link['name'])
+            if kind not in _ARR_KINDS:
+                raise MediaAppsError('media_apps_arr_links: %s: kind must be one of %s' % (link['name'], ', '.join(_ARR_KINDS)))
+            out.append({'kind': kind, 'name': link['name'], 'url': str(link['url']).rstrip('/')})
+        return out
+    return [{'kind': name, 'name': name, 'url': 'http://%s:%s' % (name, apps[name]['ports'][0]['port'])}
+            for name in sorted(apps) if name in _ARR_KINDS and apps[name].get('ports')]
+
+
+def _arr_link_env(app, apps, links, data_root):
+    """Unpackerr's environment for its *arr apps: (plain, secret) dicts, UN_<KIND>_<n>_*."""
+    plain, secret = {}, {}
+    if not app.get('arr_links'):
+        return plain, secret
+    counters = {}
+    for link in arr_links(apps, links):
+        index = counters.get(link['kind'], 0)
+        counters[link['kind']] = index + 1
+        prefix = 'UN_%s_%d_' % (link['kind'].upper(), index)
+        plain[prefix + 'URL'] = link['url']
+        plain[prefix + 'PATHS_0'] = '%s/torrents' % data_root
+        secret[prefix + 'API_KEY'] = link['name']  # resolved to the key by the caller
+    return plain, secret
+
+
+def app_secret_env(app, api_keys=None, passwords=None, app_secrets=None, vpn_secrets=None, apps=None,
+                   links=None, data_root='/data'):
+    """The secret environment of one app ({KEY: value}): what goes into its own env file."""
+    api_keys = api_keys or {}
+    passwords = passwords or {}
+    name = app['name']
+    secret = app.get('secret') or {}
+    env = {}
+    if secret.get('kind') == 'api_key' and secret.get('env'):
+        env[secret['env']] = api_keys.get(name, '')
+    if secret.get('kind') == 'password':
+        if secret.get('env_user'):
+            env[secret['env_user']] = str(app.get('username', ''))
+        if secret.get('env_password'):
+            env[secret['env_password']] = passwords.get(name, '')
+    for key, source in sorted(_arr_link_env(app, apps or {}, links, data_root)[1].items()):
+        env[key] = api_keys.get(source, '')
+    for key, source in sorted((app.get('secret_env') or {}).items()):
+        # {ENV: app-name}: another app's API key (Homepage's widgets, Tautulli's link, ...)
+        if source in api_keys:
+            env[str(key)] = api_keys[source]
+    env.update(dict((str(k), str(v)) for k, v in ((app_secrets or {}).get(name) or {}).items()))
+    if name == 'gluetun':
+        env.update(dict((str(k), str(v)) for k, v in (vpn_secrets or {}).items()))
+    return env
+
+
+def compose_env_files(apps, api_keys=None, passwords=None, vpn_secrets=None, app_secrets=None, links=None,
+                      data_root='/data'):
+    """{service: KEY=value lines} for each service with a secret: one 0600 file per service."""
+    files = {}
+    for app_name in sorted(apps):
+        env = app_secret_env(apps[app_name], api_keys, passwords, app_secrets, vpn_secrets, apps, links, data_root)
+        if env:
+            files[app_name] = ''.join('%s=%s\n' % (k, v) for k, v in sorted(env.items()))
+    return files
 
 
 def _secret_env(app, api_keys):
@@ -245,6 +394,12 @@ def _healthcheck_command(app):
     if not check:
         return None
     port = check.get('port', app['ports'][0]['port'] if app['ports'] else 80)
+    if check.get('type') == 'tcp':
+        # A TCP check for apps whose every HTTP path needs a login (qBittorrent's API answers 403,
+        # NZBGet 401); the linuxserver images check their own readiness the same way:
+        # docker-qbittorrent and docker-nzbget root/etc/s6-overlay/s6-rc.d/svc-*/run run
+        # `nc -z localhost <port>` (the images ship busybox nc).
+        return ['CMD-SHELL', 'nc -z localhost %s || exit 1' % port]
     url = 'http://localhost:%s%s' % (port, check.get('path', '/'))
     tool = check.get('tool', 'curl')
     if tool == 'wget':
@@ -257,14 +412,18 @@ def _compose_memory(quantity):
 
 
 def compose_project(name, apps, config_root, data_root, uid, gid, timezone, api_keys=None,
-                    env_file='secrets.env', vpn=None, media_mode=None):
+                    env_files=None, vpn=None, media_mode=None, links=None, umask='002'):
     """A Compose project (dict, Compose Specification) for one stack.
 
-    Secrets are not in the file: each service with one reads ``env_file`` (mode 0600 beside it).
-    ``media_mode`` (rw/ro) forces the media mount mode for the whole stack (streaming = ro).
+    Secrets are not in the file: each service with one reads its own env file
+    ``env/<service>.env`` (mode 0600, only its secrets); ``env_files`` lists those services
+    (default: the ones with an API key in ``api_keys``). ``media_mode`` (rw/ro) forces the media
+    mount mode for the whole stack (streaming = ro).
     """
     api_keys = api_keys or {}
     vpn = vpn or {}
+    if env_files is None:
+        env_files = sorted(compose_env_files(apps, api_keys, links=links, data_root=data_root))
     services = {}
     for app_name in sorted(apps):
         app = apps[app_name]
@@ -273,8 +432,11 @@ def compose_project(name, apps, config_root, data_root, uid, gid, timezone, api_
             'image': image,
             'container_name': app_name,
             'restart': 'unless-stopped',
-            'environment': _app_env(app, uid, gid, timezone),
+            'environment': _app_env(app, uid, gid, timezone, umask=umask),
         }
+        service['environment'].update(_arr_link_env(app, apps, links, data_root)[0])
+        if app.get('run_as_media_user'):
+            service['user'] = '%s:%s' % (uid, gid)
         volumes = []
         if app.get('config_dir'):
             volumes.append('%s:%s' % (app.get('config_path') or '%s/%s' % (config_root, app_name), app['config_dir']))
@@ -285,8 +447,8 @@ def compose_project(name, apps, config_root, data_root, uid, gid, timezone, api_
             volumes.append(extra)
         if volumes:
             service['volumes'] = volumes
-        if _secret_env(app, api_keys) or (app.get('secret') or {}).get('env_file'):
-            service['env_file'] = [env_file]
+        if app_name in env_files:
+            service['env_file'] = ['env/%s.env' % app_name]
         ports = ['%s:%s%s' % (p.get('host', p['port']), p['port'], '/udp' if p.get('protocol') == 'udp' else '')
                  for p in app['ports']]
         check = _healthcheck_command(app)
@@ -309,7 +471,9 @@ def compose_project(name, apps, config_root, data_root, uid, gid, timezone, api_
                 service[key] = list(app[key])
         if app.get('vpn') and 'gluetun' in apps:
             service['network_mode'] = 'service:gluetun'
-            service['depends_on'] = {'gluetun': {'condition': 'service_healthy'}}
+            # restart: true restarts the app when Compose restarts gluetun (a new network
+            # namespace; the old one the app holds is gone).
+            service['depends_on'] = {'gluetun': {'condition': 'service_healthy', 'restart': True}}
             services.setdefault('_vpn_ports', []).extend(ports)
         elif ports:
             service['ports'] = ports
@@ -318,186 +482,89 @@ def compose_project(name, apps, config_root, data_root, uid, gid, timezone, api_
     if 'gluetun' in services:
         gluetun = services['gluetun']
         gluetun['environment'].update(_gluetun_env(vpn))
-        gluetun['env_file'] = [env_file]
         if vpn_ports:
             gluetun['ports'] = sorted(set(gluetun.get('ports', []) + vpn_ports))
     return {'name': name, 'services': services}
 
 
 def _gluetun_env(vpn):
+    # Gluetun's firewall is always on (FIREWALL is not read since v3.39): it drops traffic that
+    # is not through the tunnel; these subnets stay reachable outside it, so the LAN and the
+    # cluster are not cut off.
     env = {
         'VPN_SERVICE_PROVIDER': str(vpn.get('provider', 'custom')),
         'VPN_TYPE': str(vpn.get('type', 'wireguard')),
-        # Gluetun's firewall drops everything not through the tunnel (the kill switch); these
-        # subnets stay reachable outside it, so the LAN and the cluster are not cut off.
-        'FIREWALL': 'on',
         'FIREWALL_OUTBOUND_SUBNETS': ','.join(vpn.get('outbound_subnets', [])),
     }
+    env.update(dict((str(k), str(v)) for k, v in (vpn.get('env') or {}).items()))
     if vpn.get('server_countries'):
         env['SERVER_COUNTRIES'] = ','.join(vpn['server_countries'])
     return env
 
 
-def compose_secrets_env(apps, api_keys=None, passwords=None, vpn_secrets=None):
-    """KEY=value lines of the stack's env file (mode 0600): API keys, VPN keys."""
-    api_keys = api_keys or {}
-    lines = []
-    for app_name in sorted(apps):
-        for key, value in sorted(_secret_env(apps[app_name], api_keys).items()):
-            lines.append('%s=%s' % (key, value))
-    if 'gluetun' in apps:
-        for key, value in sorted((vpn_secrets or {}).items()):
-            lines.append('%s=%s' % (key, value))
-    return '\n'.join(lines) + ('\n' if lines else '')
+def service_hosts(apps):
+    """{app: the host name other containers reach it by}: its service name, or ``gluetun`` for an
+    app in Gluetun's network namespace (it has no name of its own on the stack's network)."""
+    return dict((name, 'gluetun' if app.get('vpn') and 'gluetun' in apps else name) for name, app in apps.items())
 
 
-def _k8s_labels(app_name):
-    return {'app.kubernetes.io/name': app_name, 'app.kubernetes.io/part-of': 'mediastack'}
+# Homepage's service widgets: the widget type and which credential fields it takes
+# (gethomepage.dev docs/widgets/services/<type>.md): key = an API key, login = username/password.
+_HOMEPAGE_WIDGETS = {
+    'sonarr': ('sonarr', 'key'), 'radarr': ('radarr', 'key'), 'lidarr': ('lidarr', 'key'),
+    'readarr': ('readarr', 'key'), 'prowlarr': ('prowlarr', 'key'), 'bazarr': ('bazarr', 'key'),
+    'sabnzbd': ('sabnzbd', 'key'), 'tautulli': ('tautulli', 'key'), 'jellyfin': ('jellyfin', 'key'),
+    'plex': ('plex', 'key'), 'jellyseerr': ('jellyseerr', 'key'), 'overseerr': ('overseerr', 'key'),
+    'seerr': ('jellyseerr', 'key'), 'qbittorrent': ('qbittorrent', 'login'), 'nzbget': ('nzbget', 'login'),
+}
 
 
-def _k8s_probe(app, kind):
-    check = app.get('healthcheck') or {}
-    port = int(check.get('port', app['ports'][0]['port'] if app['ports'] else 80))
-    probe = {'httpGet': {'path': check.get('path', '/'), 'port': port}, 'periodSeconds': 30,
-             'timeoutSeconds': 10, 'failureThreshold': 5}
-    if kind == 'startup':
-        probe.update({'periodSeconds': 10, 'failureThreshold': 30})
-    return probe
+def homepage_config(apps, api_keys=None, passwords=None, extra_keys=None):
+    """Homepage's services.yaml (a list) with a widget per known app, and the environment with the
+    credentials it refers to as {{HOMEPAGE_VAR_<APP>_KEY}} (so services.yaml holds no secret).
 
-
-def _k8s_resources(app):
-    resources = {}
-    for part in ('requests', 'limits'):
-        values = (app.get('resources') or {}).get(part) or {}
-        if values:
-            resources[part] = dict((k, str(v)) for k, v in values.items())
-    return resources
-
-
-def k8s_manifests(apps, namespace, config_root_class, media_claim, uid, gid, timezone, api_keys=None,
-                  pod_security='privileged', config_size='5Gi', media_storage_class='', media_size='1Ti',
-                  create_media_claim=True, vpn=None, secret_name='media-apps-secrets', metallb_pool=''):
-    """Kubernetes objects (list of dicts) for the apps in one namespace.
-
-    Config: one ReadWriteOnce PVC per app on ``config_root_class`` (block or local storage).
-    Media: one ReadWriteMany NFS claim, mounted once at /data in every pod (no subPath).
+    An app gets a widget only when its credential is known (``api_keys``, ``passwords``, or
+    ``extra_keys``, e.g. the Plex token or a Jellyfin API key); otherwise a plain link.
     """
-    api_keys = api_keys or {}
-    vpn = vpn or {}
-    objects = [{
-        'apiVersion': 'v1', 'kind': 'Namespace',
-        'metadata': {'name': namespace, 'labels': {
-            'pod-security.kubernetes.io/enforce': pod_security,
-            'pod-security.kubernetes.io/audit': pod_security,
-            'pod-security.kubernetes.io/warn': pod_security}},
-    }]
-    secret_data = {}
-    for app_name in sorted(apps):
-        secret_data.update(_secret_env(apps[app_name], api_keys))
-    if 'gluetun' in apps:
-        secret_data.update(dict((k, str(v)) for k, v in (vpn.get('secrets') or {}).items()))
-    if secret_data:
-        objects.append({'apiVersion': 'v1', 'kind': 'Secret', 'type': 'Opaque',
-                        'metadata': {'name': secret_name, 'namespace': namespace},
-                        'stringData': secret_data})
-    if create_media_claim:
-        claim = {'apiVersion': 'v1', 'kind': 'PersistentVolumeClaim',
-                 'metadata': {'name': media_claim, 'namespace': namespace},
-                 'spec': {'accessModes': ['ReadWriteMany'], 'resources': {'requests': {'storage': media_size}}}}
-        if media_storage_class:
-            claim['spec']['storageClassName'] = media_storage_class
-        objects.append(claim)
-    data_root = '/data'
-    for app_name in sorted(apps):
-        app = apps[app_name]
-        if app_name == 'gluetun':
-            continue  # a sidecar in the pods that use it, not a workload of its own
-        labels = _k8s_labels(app_name)
-        container = {
-            'name': app_name,
-            'image': '%s:%s' % (app['image'], app['tag']),
-            'env': [{'name': k, 'value': v} for k, v in sorted(_app_env(app, uid, gid, timezone).items())],
-            'ports': [{'name': p.get('name', 'p%s' % p['port'])[:15], 'containerPort': int(p['port']),
-                       'protocol': p.get('protocol', 'tcp').upper()} for p in app['ports']],
-            'volumeMounts': [],
-        }
-        for key in sorted(_secret_env(app, api_keys)):
-            container['env'].append({'name': key, 'valueFrom': {'secretKeyRef': {'name': secret_name, 'key': key}}})
-        if app.get('healthcheck'):
-            container['readinessProbe'] = _k8s_probe(app, 'readiness')
-            container['livenessProbe'] = _k8s_probe(app, 'liveness')
-            container['startupProbe'] = _k8s_probe(app, 'startup')
-        resources = _k8s_resources(app)
-        if resources:
-            container['resources'] = resources
-        volumes = []
-        if app.get('config_dir'):
-            container['volumeMounts'].append({'name': 'config', 'mountPath': app['config_dir']})
-            volumes.append({'name': 'config', 'persistentVolumeClaim': {'claimName': '%s-config' % app_name}})
-            objects.append({'apiVersion': 'v1', 'kind': 'PersistentVolumeClaim',
-                            'metadata': {'name': '%s-config' % app_name, 'namespace': namespace, 'labels': labels},
-                            'spec': {'accessModes': ['ReadWriteOnce'], 'storageClassName': config_root_class,
-                                     'resources': {'requests': {'storage': str(app.get('config_size', config_size))}}}})
-        if app.get('media', 'none') != 'none':
-            container['volumeMounts'].append({'name': 'data', 'mountPath': data_root,
-                                              'readOnly': app['media'] == 'ro'})
-            volumes.append({'name': 'data', 'persistentVolumeClaim': {'claimName': media_claim}})
-        containers = [container]
-        if app.get('vpn') and 'gluetun' in apps:
-            gluetun = apps['gluetun']
-            containers.append({
-                'name': 'gluetun',
-                'image': '%s:%s' % (gluetun['image'], gluetun['tag']),
-                'env': ([{'name': k, 'value': v} for k, v in sorted(_gluetun_env(vpn).items())]
-                        + [{'name': k, 'valueFrom': {'secretKeyRef': {'name': secret_name, 'key': k}}}
-                           for k in sorted(vpn.get('secrets') or {})]),
-                'securityContext': {'capabilities': {'add': ['NET_ADMIN']}},
-                'volumeMounts': [{'name': 'tun', 'mountPath': '/dev/net/tun'}],
-                'resources': _k8s_resources(gluetun) or {'limits': {'memory': '256Mi'}},
-            })
-            volumes.append({'name': 'tun', 'hostPath': {'path': '/dev/net/tun', 'type': 'CharDevice'}})
-        pod_spec = {'containers': containers, 'securityContext': {'fsGroup': int(gid)}}
-        if volumes:
-            pod_spec['volumes'] = volumes
-        if app.get('node'):
-            pod_spec['nodeSelector'] = {'kubernetes.io/hostname': app['node']}
-        objects.append({
-            'apiVersion': 'apps/v1', 'kind': 'Deployment',
-            'metadata': {'name': app_name, 'namespace': namespace, 'labels': labels},
-            'spec': {'replicas': 1, 'strategy': {'type': 'Recreate'},
-                     'selector': {'matchLabels': labels},
-                     'template': {'metadata': {'labels': labels}, 'spec': pod_spec}},
-        })
-        if app['ports']:
-            service = {'apiVersion': 'v1', 'kind': 'Service',
-                       'metadata': {'name': app_name, 'namespace': namespace, 'labels': labels},
-                       'spec': {'selector': labels, 'type': 'ClusterIP',
-                                'ports': [{'name': p.get('name', 'p%s' % p['port'])[:15], 'port': int(p['port']),
-                                           'targetPort': int(p['port']),
-                                           'protocol': p.get('protocol', 'tcp').upper()} for p in app['ports']]}}
-            if app.get('lb_ip'):
-                service['spec']['type'] = 'LoadBalancer'
-                service['metadata']['annotations'] = {'metallb.io/loadBalancerIPs': str(app['lb_ip'])}
-                if metallb_pool:
-                    service['metadata']['annotations']['metallb.io/address-pool'] = metallb_pool
-            objects.append(service)
-    return objects
+    api_keys = dict(api_keys or {})
+    api_keys.update(extra_keys or {})
+    passwords = passwords or {}
+    hosts = service_hosts(apps)
+    services, env = [], {}
+    for name in sorted(apps):
+        app = apps[name]
+        if name in ('homepage', 'gluetun') or not app.get('ports'):
+            continue
+        url = 'http://%s:%s' % (hosts[name], app['ports'][0]['port'])
+        entry = {'href': url, 'description': name}
+        widget = _HOMEPAGE_WIDGETS.get(name)
+        var = 'HOMEPAGE_VAR_%s' % name.upper()
+        if widget and widget[1] == 'key' and api_keys.get(name):
+            entry['widget'] = {'type': widget[0], 'url': url, 'key': '{{%s_KEY}}' % var}
+            env['%s_KEY' % var] = str(api_keys[name])
+        elif widget and widget[1] == 'login' and passwords.get(name):
+            entry['widget'] = {'type': widget[0], 'url': url, 'username': str(app.get('username', '')),
+                               'password': '{{%s_PASSWORD}}' % var}
+            env['%s_PASSWORD' % var] = str(passwords[name])
+        services.append({name: entry})
+    return {'services': [{'Media': services}] if services else [], 'env': env}
 
 
-def metallb_objects(name, addresses, namespace='metallb-system'):
-    """An IPAddressPool and its L2Advertisement (metallb.io/v1beta1) for the given ranges.
-
-    For clusters whose pool is not made by the cluster layer; the apps layer otherwise only
-    checks its LoadBalancer IPs against the pool.
-    """
-    if not addresses:
-        raise MediaAppsError('a MetalLB pool needs at least one address range')
-    _pool_networks(addresses)
-    return [
-        {'apiVersion': 'metallb.io/v1beta1', 'kind': 'IPAddressPool',
-         'metadata': {'name': name, 'namespace': namespace},
-         'spec': {'addresses': [str(a) for a in addresses], 'autoAssign': False}},
-        {'apiVersion': 'metallb.io/v1beta1', 'kind': 'L2Advertisement',
-         'metadata': {'name': name, 'namespace': namespace},
-         'spec': {'ipAddressPools': [name]}},
-    ]
+def sabnzbd_host_whitelist(ini_text, names):
+    """The value for ``host_whitelist`` in [misc] of sabnzbd.ini: the names already there (SABnzbd
+    adds its own host name on its first start) plus the missing ``names``. Unchanged text when
+    every name is already listed, so a rerun leaves the file alone."""
+    current = None
+    section = None
+    for line in (ini_text or '').splitlines():
+        stripped = line.strip()
+        if stripped.startswith('[') and not stripped.startswith('[['):
+            section = stripped.strip('[]').strip()
+        elif section == 'misc' and re.match(r'^host_whitelist\s*=', stripped):
+            current = stripped.split('=', 1)[1].strip()
+    have = [item.strip().strip('"').strip() for item in (current or '').split(',')]
+    have = [item for item in have if item]
+    missing = [str(n).lower() for n in names if n and str(n).lower() not in [h.lower() for h in have]]
+    if not missing and current is not None:
+        return current
+    return ', '.join(have + sorted(set(missing), key=missing.index))

@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._proxmox import (
-    ROOT_CREDENTIALS_HINT, ProxmoxClient, ResourceException, compare_config, keys_to_delete,
-    needs_restart, pending_keys, root_only_problems)
+    ROOT_CREDENTIALS_HINT, ProxmoxClient, ResourceException, cloudinit_pending_keys, describe_error,
+    keys_to_delete, pcie_without_q35, pending_keys, plan_config, predicted_pending, root_only_problems)
 
 GUEST_ARGS = dict(
     node=dict(type='str', required=True),
@@ -22,11 +22,22 @@ GUEST_ARGS = dict(
     password=dict(type='str', no_log=True),
     clone=dict(type='int'),
     clone_full=dict(type='bool', default=True),
+    storage=dict(type='str'),
     absent_keys=dict(type='list', elements='str', default=[], no_log=False),
+    owned_keys=dict(type='list', elements='str', default=[], no_log=False),
     restart=dict(type='bool', default=False),
     confirm_destroy=dict(type='bool', default=False),
     timeout=dict(type='int', default=300),
 )
+
+# Sent only when a guest is created (never compared): an LXC's template and root password, a VM's
+# create-time disks. Everything else in `create` is also applied to a clone after cloning.
+_CREATE_ONLY = ('ostemplate', 'password', 'ssh-public-keys', 'storage', 'unprivileged', 'rootfs', 'pool', 'start',
+                'unique', 'restore', 'force')
+
+
+def _api_value(value):
+    return int(value) if isinstance(value, bool) else value
 
 
 class GuestManager(object):
@@ -43,7 +54,8 @@ class GuestManager(object):
 
     # -- helpers
     def fail(self, verb, exc):
-        self.module.fail_json(msg='Failed to %s %s on node %s: %s' % (verb, self.what, self.p['node'], exc), **self.result)
+        self.module.fail_json(msg='Failed to %s %s on node %s: %s' % (verb, self.what, self.p['node'], describe_error(exc)),
+                              **self.result)
 
     def guest(self):
         return getattr(self.node_api, self.kind)(self.p['vmid'])
@@ -51,7 +63,7 @@ class GuestManager(object):
     def call(self, verb, func, *args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except ResourceException as exc:
+        except Exception as exc:  # ResourceException, and requests' transport errors: never a traceback
             self.fail(verb, exc)
 
     def wait(self, upid, verb):
@@ -70,15 +82,26 @@ class GuestManager(object):
                 return res
         return None
 
-    def check_root(self, updates, current):
+    def check_root(self, updates, current, deletes=()):
         if self.client.is_root_pam:
             return
-        problems = root_only_problems(self.kind, updates, current)
+        problems = root_only_problems(self.kind, updates, current, deletes)
         if problems:
             self.module.fail_json(
                 msg='Refusing to change %s: %s need root@pam, but the credentials given act as %s. %s Nothing was changed.'
                     % (self.what, '; '.join(problems), self.client.effective_user, ROOT_CREDENTIALS_HINT),
                 needs_root=problems, **self.result)
+
+    def check_q35(self, config):
+        if self.kind != 'qemu':
+            return
+        keys = pcie_without_q35(config)
+        if keys:
+            self.module.fail_json(
+                msg='Refusing to change %s: %s set pcie=1, but the machine type is %s, not q35; Proxmox would refuse '
+                    'to start the VM ("q35 machine model is not enabled"). Add machine: q35 to config (the '
+                    'gpu_passthrough role does), or set pcie=0. Nothing was changed.'
+                    % (self.what, ', '.join(keys), config.get('machine') or 'i440fx (the default)'), **self.result)
 
     def status(self):
         return self.call('read the status of', self.guest().status.current.get).get('status')
@@ -109,14 +132,25 @@ class GuestManager(object):
         self.result['diff'] = dict(before={'vmid': self.p['vmid'], 'name': found.get('name')}, after={})
         if self.module.check_mode:
             self.module.exit_json(msg='%s would be destroyed' % self.what, **self.result)
-        if found.get('status') == 'running':
+        # /cluster/resources is refreshed every few seconds; the guest's own status is current
+        if self.status() == 'running':
             self.wait(self.call('stop', self.guest().status.stop.post), 'stop')
         self.wait(self.call('destroy', self.guest().delete, purge=1), 'destroy')
         self.module.exit_json(msg='%s destroyed' % self.what, **self.result)
 
+    def desired_config(self):
+        """config, plus for a clone the create keys a clone must receive (sshkeys, ciuser, ipconfigN ...)."""
+        config = dict((k, v) for k, v in self.p['config'].items() if v is not None)
+        if self.p['clone'] is not None:
+            for key, value in self.p['create'].items():
+                if value is not None and key not in _CREATE_ONLY:
+                    config.setdefault(key, value)
+        return config
+
     def create(self):
-        params = dict((k, int(v) if isinstance(v, bool) else v) for k, v in self.p['config'].items() if v is not None)
-        params.update(dict((k, int(v) if isinstance(v, bool) else v) for k, v in self.p['create'].items() if v is not None))
+        params = dict((k, _api_value(v)) for k, v in self.p['config'].items() if v is not None)
+        params.update(dict((k, _api_value(v)) for k, v in self.p['create'].items() if v is not None))
+        self.check_q35(params)
         self.check_root(params, {})
         self.result['changed'] = True
         self.result['actions'].append('clone' if self.p['clone'] else 'create')
@@ -124,40 +158,82 @@ class GuestManager(object):
         if self.module.check_mode:
             return
         if self.p['clone'] is not None:
-            src = self.client.api.nodes(self.p['node']).qemu(self.p['clone'])
+            src = self.node_api.qemu(self.p['clone'])
             clone_args = dict(newid=self.p['vmid'], full=int(self.p['clone_full']))
             if 'name' in self.p['config']:
                 clone_args['name'] = self.p['config']['name']
+            if self.p['storage'] and self.p['clone_full']:
+                clone_args['storage'] = self.p['storage']
             self.wait(self.call('clone %s into' % self.p['clone'], src.clone.post, **clone_args), 'clone')
             current = self.call('read the config of', self.guest().config.get)
-            updates, _before, _after = compare_config(self.p['config'], current)
-            if updates:
-                self.call('configure', self.guest().config.put, digest=current['digest'], **updates)
+            plan = plan_config(self.desired_config(), current, self.p['owned_keys'])
+            if plan['updates']:
+                self.call('configure', self.guest().config.put, digest=current['digest'], **plan['updates'])
+            self.resize(plan['resize'])
         else:
             if self.p['password']:
                 params['password'] = self.p['password']
             collection = getattr(self.node_api, self.kind)
             self.wait(self.call('create', collection.post, vmid=self.p['vmid'], **params), 'create')
 
-    def update(self):
+    def resize(self, sizes):
+        for key in sorted(sizes):
+            upid = self.call('resize %s of' % key, self.guest().resize.put, disk=key, size=sizes[key])
+            self.wait(upid, 'resize %s of' % key)
+
+    def update(self, running):
         current = self.call('read the config of', self.guest().config.get)
-        updates, before, after = compare_config(self.p['config'], current)
-        deletes = keys_to_delete(self.p['absent_keys'], current)
+        owned = self.p['owned_keys']
+        plan = plan_config(self.desired_config(), current, owned)
+        if plan['problems']:
+            self.module.fail_json(msg='Refusing to change %s: %s' % (self.what, '; '.join(plan['problems'])),
+                                  **self.result)
+        updates, before, after = plan['updates'], plan['before'], plan['after']
+        declared = self.desired_config()
+        deletes = keys_to_delete(list(self.p['absent_keys']) + [k for k in owned if k not in declared], current)
+        deletes = sorted(set(deletes) - set(updates))
+        merged = dict(current)
+        merged.update(updates)
         for key in deletes:
+            merged.pop(key, None)
             before[key] = str(current[key])
             after[key] = None
-        self.check_root(updates, current)
-        if updates or deletes:
+        self.check_q35(merged)
+        self.check_root(updates, current, deletes)
+        for key, size in plan['resize'].items():
+            before.setdefault(key, str(current[key]))
+            after['%s size' % key] = size
+        changed_keys = sorted(list(updates) + deletes + list(plan['resize']))
+        predicted = [predicted_pending(self.kind, k, current) for k in updates]
+        predicted += [predicted_pending(self.kind, k, current, deleting=True) for k in deletes]
+        self.result['predicted_restart'] = sorted(k for k in predicted if k) if running else []
+        untracked = [k for k in updates if self.kind == 'qemu' and (k == 'cipassword' or (
+            k.startswith('ipconfig') and k in current))]
+        if running and untracked:
+            self.module.warn('%s: %s reach the guest only when its cloud-init drive is regenerated (next start); '
+                             'Proxmox does not list them as pending.' % (self.what, ', '.join(sorted(untracked))))
+        if changed_keys:
             self.result['changed'] = True
             self.result['actions'].append('update')
             self.result['diff'] = dict(before=before, after=after)
-            self.result['updated_keys'] = sorted(list(updates) + deletes)
+            self.result['updated_keys'] = changed_keys
             if not self.module.check_mode:
                 args = dict(updates)
                 if deletes:
                     args['delete'] = ','.join(deletes)
-                self.call('update the config of', self.guest().config.put, digest=current['digest'], **args)
-        return list(updates) + deletes
+                if args:
+                    self.call('update the config of', self.guest().config.put, digest=current['digest'], **args)
+                self.resize(plan['resize'])
+        return changed_keys
+
+    def pending(self):
+        pending = pending_keys(self.call('read pending changes of', self.guest().pending.get))
+        if self.kind == 'qemu':
+            try:
+                pending += cloudinit_pending_keys(self.guest().cloudinit.get())
+            except (ResourceException, AttributeError):  # PVE before 7.2 has no cloudinit endpoint
+                pass
+        return pending
 
     def run(self):
         found = self.find()
@@ -177,18 +253,20 @@ class GuestManager(object):
                 self.module.exit_json(msg='%s would be created' % self.what, **self.result)
             self.set_running(self.p['running'])
         else:
-            changed_keys = self.update()
+            running = self.status() == 'running'
+            self.update(running)
             if self.module.check_mode:
-                running = found.get('status') == 'running'
-                self.result['restart_needed'] = running and any(needs_restart(self.kind, k) for k in changed_keys)
+                self.result['pending'] = self.result.pop('predicted_restart')
+                self.result['restart_needed'] = bool(self.result['pending'])
                 if self.p['running'] is not None and self.p['running'] != running:
                     self.result['changed'] = True
                     self.result['actions'].append('start' if self.p['running'] else 'shutdown')
                 self.module.exit_json(msg=self.message(), **self.result)
             self.apply_pending()
             self.set_running(self.p['running'])
+        self.result.pop('predicted_restart', None)
         self.result['config'] = self.call('read the config of', self.guest().config.get)
-        self.result['pending'] = pending_keys(self.call('read pending changes of', self.guest().pending.get))
+        self.result['pending'] = self.pending()
         self.result['restart_needed'] = bool(self.result['pending']) and self.status() == 'running'
         if self.result['restart_needed']:
             self.module.warn('%s has pending changes (%s) that apply on the next restart; set restart=true '
@@ -197,8 +275,7 @@ class GuestManager(object):
         self.module.exit_json(msg=self.message(), **self.result)
 
     def apply_pending(self):
-        pending = pending_keys(self.call('read pending changes of', self.guest().pending.get))
-        if not pending or not self.p['restart'] or self.status() != 'running':
+        if not self.p['restart'] or self.status() != 'running' or not self.pending():
             return
         self.result['changed'] = True
         self.result['actions'].append('restart')

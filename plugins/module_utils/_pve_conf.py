@@ -47,10 +47,17 @@ def set_raw_lines(text, wanted, extra_keys=()):
     keys.extend(k for k in extra_keys if k not in keys)
     head, tail = split_conf(text)
     before = raw_lines(head, keys)
+    # Lines of these keys already as wanted stay where they are (another owner's raw lines may
+    # follow them); otherwise they are replaced at the place of the first one, or appended.
+    positions = [i for i, line in enumerate(head) if line.split(':', 1)[0].strip() in keys]
+    at = positions[0] if positions else None
     kept = [line for line in head if line.split(':', 1)[0].strip() not in keys]
     while kept and not kept[-1].strip():
         kept.pop()
-    new_head = kept + normalised
+    if at is None or at > len(kept):
+        new_head = kept + normalised
+    else:
+        new_head = kept[:at] + normalised + kept[at:]
     while tail and not tail[0].strip():
         tail = tail[1:]
     parts = new_head + ([''] + tail if tail else [])

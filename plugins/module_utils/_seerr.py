@@ -103,8 +103,15 @@ class SeerrClient(object):
     def set_media_settings(self, kind, settings):
         return self.http.post("/settings/%s" % kind, settings)
 
-    def libraries(self, sync=False):
-        return self.http.get("/settings/jellyfin/library", query={"sync": "true"} if sync else None) or []
+    def sync_libraries(self, keep_enabled):
+        """Re-read the media server's libraries, keeping ``keep_enabled`` (ids) enabled.
+
+        Jellyseerr sets every library's ``enabled`` from ``?enable`` on EVERY call of
+        ``/settings/jellyfin/library`` (server/routes/settings/index.ts): a call without it
+        disables them all. So a sync always carries the ids that are enabled now.
+        """
+        query = {"sync": "true", "enable": ",".join(keep_enabled)}
+        return self.http.get("/settings/jellyfin/library", query=query) or []
 
     def enable_libraries(self, ids):
         return self.http.get("/settings/jellyfin/library", query={"enable": ",".join(ids)})
@@ -165,7 +172,10 @@ def resolve_server(kind, wanted, lookup):
     if kind == "radarr":
         body["minimumAvailability"] = wanted.get("minimum_availability") or "released"
     else:
-        body["enableSeasonFolders"] = wanted.get("season_folders", True)
+        # Jellyseerr validates the body against its OpenAPI document: enableSeasonFolders is a required
+        # boolean (null is refused with 400), so an unset option means the default, on.
+        season_folders = wanted.get("season_folders")
+        body["enableSeasonFolders"] = True if season_folders is None else bool(season_folders)
         body["seriesType"] = wanted.get("series_type") or "standard"
         body["animeSeriesType"] = body["seriesType"] if body["seriesType"] == "anime" else "anime"
         language = wanted.get("language_profile")
@@ -175,6 +185,25 @@ def resolve_server(kind, wanted, lookup):
                 raise ValueError("Sonarr %s has no language profile %r" % (wanted["name"], language))
             body["activeLanguageProfileId"] = languages[language]
     return body
+
+
+def reconcile_libraries(client, media_settings, names, check_mode):
+    """Enable the libraries named in ``names`` (all when None) and no other.
+
+    The libraries as they are come from ``media_settings`` (``GET /settings/jellyfin``, no side
+    effect). Outside check mode they are synced from the media server first, keeping the enabled
+    ones enabled; in check mode nothing is called. Returns (libraries, enabled now, enabled wanted,
+    unknown names).
+    """
+    known = media_settings.get("libraries") or []
+    keep = [lib["id"] for lib in known if lib.get("enabled")]
+    libraries = known if check_mode else client.sync_libraries(keep)
+    unknown = sorted(set(names or []) - set(lib["name"] for lib in libraries)) if names is not None else []
+    enabled_now = sorted(lib["name"] for lib in libraries if lib.get("enabled"))
+    enabled_wanted = sorted(lib["name"] for lib in libraries if names is None or lib["name"] in names)
+    if not unknown and enabled_now != enabled_wanted and not check_mode:
+        client.enable_libraries([lib["id"] for lib in libraries if lib["name"] in enabled_wanted])
+    return libraries, enabled_now, enabled_wanted, unknown
 
 
 def server_changes(current, body):

@@ -81,6 +81,14 @@ def normalise(prop, value):
     return text
 
 
+def command_value(prop, value):
+    """The value as given to zfs create/set: a quota or reservation of 0 is the word none (zfs refuses
+    quota=0 and refquota=0 with "use 'none' to disable quota/refquota", libzfs zprop_parse_value)."""
+    if prop in NONE_IS_ZERO and value == '0':
+        return 'none'
+    return value
+
+
 def validate_name(name):
     if not _NAME_RE.match(name or '') or '//' in name:
         raise ZfsError('%r is not a dataset name (pool/parent/child, letters, digits, _ . : -)' % (name,))
@@ -163,11 +171,12 @@ class ZfsDataset(object):
         if parents:
             args.append('-p')
         for prop in sorted(props):
-            args += ['-o', '%s=%s' % (prop, props[prop])]
+            args += ['-o', '%s=%s' % (prop, command_value(prop, props[prop]))]
         self._call(args + [self.name], 'create')
 
     def set(self, props):
-        self._call(['set'] + ['%s=%s' % (p, props[p]) for p in sorted(props)] + [self.name], 'set properties of')
+        self._call(['set'] + ['%s=%s' % (p, command_value(p, props[p])) for p in sorted(props)] + [self.name],
+                   'set properties of')
 
     def destroy(self, recursive):
         self._call(['destroy'] + (['-r'] if recursive else []) + [self.name], 'destroy')

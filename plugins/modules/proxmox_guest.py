@@ -22,14 +22,25 @@ description:
     meanwhile), reports keys left pending until a restart, and restarts only with O(restart=true).
   - Before any change, checks what only V(root@pam) may set (bind mounts, C(devN), raw
     C(hostpciN), feature flags other than nesting) and fails with the credentials needed.
-  - Never deletes config keys it was not told to (O(absent_keys)), and never destroys a guest
+  - Never deletes config keys it was not told to (O(absent_keys), O(owned_keys)), and never destroys a guest
     unless O(state=absent) and O(confirm_destroy=true).
+  - Storage-allocation syntax (C(mp1=local-lvm:8,mp=/data), C(scsi1=local-lvm:32), C(ide2=local-lvm:cloudinit))
+    allocates a volume only when the key does not exist yet; for an existing volume the storage and
+    size are compared (a larger size grows the volume through the resize API, a smaller one or
+    another storage is refused), so a rerun never makes Proxmox allocate a new empty volume and park
+    the old one as C(unusedN).
+  - Refuses C(pcie=1) on a C(hostpciN) unless the VM's machine type is q35 (Proxmox would refuse to start it).
+  - A clone receives the O(create) keys a clone can take (C(sshkeys), C(ciuser), C(ipconfig0) ...) right
+    after cloning, together with O(config).
+  - On a running VM, cloud-init changes reach the guest only when its cloud-init drive is regenerated
+    at the next start; they are reported in RV(pending) as C(cloudinit:<key>) and a restart
+    (O(restart=true)) applies them.
   - Why not C(community.proxmox.proxmox) / C(proxmox_kvm) (1.4.0, checked). Both declare
     C(check_mode) and C(diff_mode) support V(none); the LXC C(update) path compares values by
     splitting them on commas (a removed or changed sub-key can go unnoticed, and the whole
     C(netif) string is re-sent without C(hwaddr), so Proxmox assigns a new MAC); it never sends
-    the config C(digest), has no C(devN) option, cannot delete keys, and reports the 403 of a
-    root@pam-only key only after the fact.
+    the config C(digest) and has no C(devN) option. It can delete keys (its C(delete) option),
+    but only the ones listed each time, and reports the 403 of a root@pam-only key only after the fact.
 extends_documentation_fragment:
   - homelab.mediastack.proxmox
 attributes:
@@ -88,8 +99,23 @@ options:
     description: Full clone (V(true)) or linked clone.
     type: bool
     default: true
+  storage:
+    description:
+      - Target storage of a full clone (O(clone), O(clone_full=true)); without it Proxmox copies each
+        disk to the storage it is on in the template.
+    type: str
   absent_keys:
-    description: Config keys to remove if present (for example V(mp3), V(dev0)). Nothing else is ever removed.
+    description: Config keys to remove if present (for example V(mp3), V(dev0)).
+    type: list
+    elements: str
+    default: []
+  owned_keys:
+    description:
+      - Config keys this task owns. A key listed here but not in O(config) is removed from the guest,
+        and in a property string listed here every sub-key not given is removed (for example a VLAN
+        C(tag) or a C(gw) no longer set in C(net0)); sub-keys Proxmox fills in itself (C(hwaddr),
+        C(type), the NIC's MAC, a volume's C(size)) are kept.
+      - Keys not listed here and not in O(absent_keys) are never removed.
     type: list
     elements: str
     default: []
@@ -157,7 +183,9 @@ actions:
   type: list
   elements: str
 pending:
-  description: Config keys written but waiting for a guest restart.
+  description:
+    - Config keys written but waiting for a guest restart (C(cloudinit:<key>) for cloud-init values
+      the VM's cloud-init drive does not hold yet). In check mode, the keys that would wait.
   returned: always
   type: list
   elements: str

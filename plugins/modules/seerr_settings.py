@@ -221,7 +221,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.homelab.mediastack.plugins.module_utils._http import ApiError
 from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile import diff_keys
 from ansible_collections.homelab.mediastack.plugins.module_utils._seerr import (
-    SERVER_TYPES, SeerrClient, connection_argument_spec, is_local, mask_server, resolve_server)
+    SERVER_TYPES, SeerrClient, connection_argument_spec, is_local, mask_server, reconcile_libraries, resolve_server)
 
 SERVER_OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -340,20 +340,17 @@ def main():
 
         # Libraries (Jellyfin/Emby): enable the named ones, or all.
         if kind == 'jellyfin':
-            libraries = client.libraries(sync=not check)
-            names = media.get('libraries')
-            if names is not None:
-                unknown = sorted(set(names) - set(lib['name'] for lib in libraries))
-                if unknown:
-                    module.fail_json(msg='The media server has no library named %s (it has: %s)' % (
-                        ', '.join(unknown), ', '.join(lib['name'] for lib in libraries) or 'none'), actions=actions)
-            enabled_now = sorted(lib['name'] for lib in libraries if lib.get('enabled'))
-            enabled_wanted = sorted(lib['name'] for lib in libraries if names is None or lib['name'] in names)
+            libraries, enabled_now, enabled_wanted, unknown = reconcile_libraries(
+                client, current, media.get('libraries'), check)
+            if unknown and not check:
+                module.fail_json(msg='The media server has no library named %s (it has: %s)' % (
+                    ', '.join(unknown), ', '.join(lib['name'] for lib in libraries) or 'none'), actions=actions)
             before['libraries'], after['libraries'] = enabled_now, enabled_wanted
-            if enabled_now != enabled_wanted:
+            if unknown:  # check mode reads no library list from the media server (that would write)
+                actions.append('sync libraries from the media server and enable %s' % ', '.join(media['libraries']))
+                after['libraries'] = sorted(media['libraries'])
+            elif enabled_now != enabled_wanted:
                 actions.append('enable libraries %s' % ', '.join(enabled_wanted))
-                if not check:
-                    client.enable_libraries([lib['id'] for lib in libraries if lib['name'] in enabled_wanted])
 
         # *arr servers.
         for arr in ('sonarr', 'radarr'):

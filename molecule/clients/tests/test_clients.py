@@ -1,7 +1,7 @@
 """Read the wiring back through each app's API, from the controller as the role calls them.
 
-Real qbittorrent-nox and nzbget (Debian 12) answer for themselves; Jellyfin, Jellyseerr and
-SABnzbd are the stand-ins under tests/standins/.
+Real qbittorrent-nox, nzbget and SABnzbd (sabnzbdplus, Debian 12) answer for themselves; Jellyfin
+and Jellyseerr are the stand-ins under tests/standins/.
 """
 
 import base64
@@ -100,13 +100,19 @@ def test_nzbget_categories_and_folders(host):
     assert running["DestDir"] == "/data/usenet/complete"
 
 
+def test_sabnzbd_is_the_real_one(host):
+    assert host.package("sabnzbdplus").is_installed
+    assert host.service("sabnzbd").is_running
+    assert call("http://%s:8085/api?mode=version&output=json" % address(host))["version"].startswith(("3.", "4."))
+
+
 def test_sabnzbd_categories_and_folders(host):
     config = call("http://%s:8085/api?mode=get_config&output=json&apikey=%s" % (address(host), SAB_KEY))["config"]
     assert config["misc"]["complete_dir"] == "/data/usenet/complete"
     assert config["misc"]["download_dir"] == "/data/usenet/incomplete"
     cats = {c["name"]: c["dir"] for c in config["categories"]}
     assert cats["tv-sonarr"] == "/data/usenet/tv" and cats["radarr"] == "/data/usenet/movies"
-    assert "movies" in cats  # not purged: client_wiring_sabnzbd_purge_categories is false
+    assert cats["handmade"] == "handmade"  # not purged: client_wiring_sabnzbd_purge_categories is false
 
 
 def jellyfin_token(host):
@@ -139,8 +145,8 @@ def test_seerr_linked_to_jellyfin_and_arr_apps_by_service_name(host):
     call(base + "/auth/jellyfin", {"username": "admin", "password": JELLYFIN_PASSWORD}, opener=opener)
     jellyfin = call(base + "/settings/jellyfin", opener=opener)
     assert (jellyfin["ip"], jellyfin["port"], jellyfin["useSsl"]) == ("jellyfin", 8096, False)
-    libraries = call(base + "/settings/jellyfin/library", opener=opener)
-    assert sorted(lib["name"] for lib in libraries if lib["enabled"]) == ["Movies", "Shows"]
+    # Read from settings/jellyfin: any call of /settings/jellyfin/library rewrites the enabled flags.
+    assert sorted(lib["name"] for lib in jellyfin["libraries"] if lib["enabled"]) == ["Movies", "Shows"]
     sonarr = call(base + "/settings/sonarr", opener=opener)
     radarr = call(base + "/settings/radarr", opener=opener)
     assert [(s["name"], s["hostname"], s["port"], s["activeProfileName"], s["activeDirectory"], s["isDefault"])

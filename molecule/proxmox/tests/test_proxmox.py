@@ -33,8 +33,8 @@ def test_service_runs_and_answers_https(host):
 
 def test_guests_exist_with_fixed_ids_and_run(host):
     guests = {g["vmid"]: g for g in api(host, "/cluster/resources?type=vm")}
-    assert set(guests) == {156, 159, 209, 210, 9000}
-    for vmid in (156, 159, 209, 210):
+    assert set(guests) == {123, 156, 159, 209, 210, 9000}
+    for vmid in (123, 156, 159, 209, 210):
         assert guests[vmid]["status"] == "running"
     assert guests[156]["type"] == "lxc" and guests[209]["type"] == "qemu"
 
@@ -58,30 +58,40 @@ def test_qbittorrent_has_a_rw_mount(host):
     assert cfg["memory"] == "2048"
 
 
-def test_gpu_dev_entry_through_the_api_waits_for_restart(host):
-    config = api(host, "/nodes/pve/lxc/156/config")
+def test_gpu_dev_entry_is_hot_plugged_into_the_running_container(host):
+    # PVE 8/9 (pve-container vmconfig_hotplug_pending): a new devN on a running CT is plugged at once
+    config = api(host, "/nodes/pve/lxc/156/config?current=1")
     assert config["dev0"] == "/dev/dri/renderD128,gid=104,mode=0660"
     assert len(config["digest"]) == 40
-    pending = {p["key"]: p for p in api(host, "/nodes/pve/lxc/156/pending")}
-    assert pending["dev0"]["pending"] == "/dev/dri/renderD128,gid=104,mode=0660"
-    _head, tail, cfg = conf(host, "/etc/pve/lxc/156.conf")
-    assert "dev0" not in cfg
-    assert tail.startswith("[pve:pending]") and "dev0: /dev/dri/renderD128,gid=104,mode=0660" in tail
+    assert not [p for p in api(host, "/nodes/pve/lxc/156/pending") if "pending" in p or p.get("delete")]
+    _head, _tail, cfg = conf(host, "/etc/pve/lxc/156.conf")
+    assert cfg["dev0"] == "/dev/dri/renderD128,gid=104,mode=0660"
 
 
 def test_gpu_raw_lines_and_group_mapping(host):
     head, _tail, _cfg = conf(host, "/etc/pve/lxc/159.conf")
     raw = [line for line in head.splitlines() if line.startswith("lxc.")]
+    # lxc.idmap from the proxmox layer (its one owner), the device lines from the gpu layer
     assert raw == [
-        "lxc.cgroup2.devices.allow: c 226:128 rwm",
-        "lxc.mount.entry: /dev/dri/renderD128 dev/dri/renderD128 none bind,optional,create=file",
         "lxc.idmap: u 0 100000 65536",
         "lxc.idmap: g 0 100000 104",
         "lxc.idmap: g 104 993 1",
         "lxc.idmap: g 105 100105 65431",
+        "lxc.cgroup2.devices.allow: c 226:128 rwm",
+        "lxc.mount.entry: /dev/dri/renderD128 dev/dri/renderD128 none bind,optional,create=file",
     ]
     assert "root:993:1" in host.file("/etc/subgid").content_string.splitlines()
-    assert api(host, "/nodes/pve/lxc/159/config")["lxc"][0] == ["lxc.cgroup2.devices.allow", "c 226:128 rwm"]
+    assert api(host, "/nodes/pve/lxc/159/config")["lxc"][4] == ["lxc.cgroup2.devices.allow", "c 226:128 rwm"]
+
+
+def test_seed_002_privileged_gpu_container(host):
+    head, _tail, cfg = conf(host, "/etc/pve/lxc/123.conf")
+    assert cfg.get("unprivileged", "0") == "0" and cfg["hostname"] == "k3s-w3"
+    assert cfg["memory"] == "8192" and cfg["tags"] == "gpu;k3s"
+    raw = [line for line in head.splitlines() if line.startswith("lxc.")]
+    assert raw == ["lxc.cgroup2.devices.allow: c 226:* rwm",
+                   "lxc.mount.entry: /dev/dri dev/dri none bind,optional,create=dir"]
+    assert api(host, "/nodes/pve/lxc/123/status/current")["status"] == "running"
 
 
 def test_vms_cloned_and_configured(host):
@@ -89,7 +99,8 @@ def test_vms_cloned_and_configured(host):
                                         (210, "streaming-stack", 8192, "198.51.100.210/24")):
         config = api(host, "/nodes/pve/qemu/%d/config" % vmid)
         assert config["name"] == name
-        assert config["memory"] == memory
+        assert config["memory"] == str(memory)  # a VM's memory is a property string
+        assert config["sshkeys"].startswith("ssh-ed25519%20AAAA")  # create keys reach the clone
         assert config["ipconfig0"] == "ip=%s,gw=198.51.100.1" % address
         assert config["ciuser"] == "media"
         assert "template" not in config
@@ -104,12 +115,16 @@ def test_host_side_kernel_args_and_modules(host):
     assert host.file("/etc/modules-load.d/vfio.conf").content_string.splitlines()[1:] == [
         "vfio", "vfio_iommu_type1", "vfio_pci"]
     calls = [line.split(" ", 1)[1].strip() for line in host.file("/var/log/pve-standin-commands.log").content_string.splitlines()]
-    # converge: systemd-boot refresh + initramfs once (idempotence and drift added none); grub.yml: update-grub once
-    assert calls == ["proxmox-boot-tool refresh", "update-initramfs -u -k all", "update-grub"]
+    # converge: systemd-boot refresh + initramfs once (idempotence and drift added none); grub.yml: GRUB on
+    # ESPs refreshed by proxmox-boot-tool, then plain GRUB by update-grub
+    assert calls == ["proxmox-boot-tool refresh", "update-initramfs -u -k all", "proxmox-boot-tool refresh",
+                     "update-grub"]
 
 
-def test_vm_gets_pci_device_pending_until_restart(host):
-    assert api(host, "/nodes/pve/qemu/210/config")["hostpci0"] == "0000:00:02.0,pcie=1"
+def test_vm_gets_pci_device_and_q35_pending_until_restart(host):
+    config = api(host, "/nodes/pve/qemu/210/config")
+    assert config["hostpci0"] == "0000:01:00.0,pcie=1" and config["machine"] == "q35"
     pending = {p["key"]: p for p in api(host, "/nodes/pve/qemu/210/pending")}
-    assert pending["hostpci0"]["pending"] == "0000:00:02.0,pcie=1"
+    assert pending["hostpci0"]["pending"] == "0000:01:00.0,pcie=1"
+    assert pending["machine"]["pending"] == "q35"
     assert "hostpci0" not in api(host, "/nodes/pve/qemu/210/config?current=1")

@@ -16,7 +16,7 @@ directory (never copied into the repository):
 
     $ARR_STANDIN_REFERENCE, else $MEDIASTACK_REFERENCE/arr, else <repo>/../shared/reference/arr
 
-It shares no code, constant or rule table with plugins/ or roles/: every rule below carries a
+It shares no code, constant or rule table with the collection's plugins or roles: every rule below carries a
 comment naming the upstream file (Sonarr/Sonarr, Radarr/Radarr, Lidarr/Lidarr, Prowlarr/Prowlarr)
 or the recorded response it follows.
 

@@ -7,7 +7,7 @@ adds these resources to its ``RESOURCES``; each answers ``(status, body, content
 
 What it follows: ../shared/reference/arr/PROFILES.md (read from the apps' source; S: = Sonarr
 src/ @ 4ff1b780 (v4.0.19), R: = Radarr src/ @ 90cd8df1 (6.0.x)). Each rule below names the
-upstream file. Nothing here comes from the collection's plugins/ or roles/: the quality tables
+upstream file. Nothing here comes from the collection's plugins or roles: the quality tables
 are written from the apps' own Quality.cs, not shared.
 
 State lives in the main stand-in's state dict (saved with it), under ``profiles:<kind>`` keys.

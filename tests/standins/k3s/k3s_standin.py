@@ -6,6 +6,14 @@
 # running. `k3s --version` reports the version built into this file (STANDIN_VERSION below, set by
 # the release the test makes). `k3s kubectl get nodes [NAME] [-o json]` lists the registered nodes.
 # The API is plain HTTP on the server port (no TLS, test only); messages follow k3s's own.
+# Rules and the upstream they follow (k3s-io/k3s):
+# - memory cgroup: install.sh service_enable_and_start checks "memory" in
+#   /sys/fs/cgroup/cgroup.controllers (or enabled in /proc/cgroups); without it the k3s agent stops
+#   with "failed to find memory cgroup (v2)" (the message users of Raspberry Pi OS report).
+# - certificate names: the serving certificate holds the local names and addresses plus tls-san;
+#   with tls-san-security (default true, pkg/cli/cmds/server.go) other names are refused, so a node
+#   that joins, or a kubeconfig that points, through a name outside them fails the TLS check.
+# - HA: `server:` on a server joins the embedded etcd of the cluster it names (token checked).
 """k3s stand-in (see the header comment)."""
 
 import base64
@@ -24,6 +32,8 @@ STANDIN_COMMIT = "148243c4"
 GO_VERSION = "go1.24.5"
 
 CONFIG = os.environ.get("K3S_STANDIN_CONFIG", "/etc/rancher/k3s/config.yaml")
+CGROUP_CONTROLLERS = os.environ.get("K3S_STANDIN_CGROUP_CONTROLLERS", "/sys/fs/cgroup/cgroup.controllers")
+PROC_CGROUPS = os.environ.get("K3S_STANDIN_PROC_CGROUPS", "/proc/cgroups")
 DATA_DIR = os.environ.get("K3S_STANDIN_DATA_DIR", "/var/lib/rancher/k3s")
 KUBECONFIG = os.environ.get("K3S_STANDIN_KUBECONFIG", "/etc/rancher/k3s/k3s.yaml")
 
@@ -162,7 +172,7 @@ class Registry:
         return nodes[entry["name"]]
 
 
-def make_handler(password, registry, upstream):
+def make_handler(password, registry, upstream, sans):
     class Handler(BaseHTTPRequestHandler):
         server_version = "k3s-standin"
 
@@ -197,6 +207,8 @@ def make_handler(password, registry, upstream):
                 return
             if self.path == "/cacerts":
                 self._send(200, {"ca": "k3s-standin-ca"})
+            elif self.path == "/v1-k3s/standin/sans":
+                self._send(200, sans)
             elif self.path == "/v1-k3s/standin/nodes":
                 if upstream:
                     self._send(200, remote(upstream, password, "GET", "/v1-k3s/standin/nodes"))
@@ -231,6 +243,42 @@ def remote(url, token, method, path, body=None):
         return json.loads(response.read())
 
 
+def check_memory_cgroup():
+    """install.sh's check; the agent stops without the memory cgroup."""
+    def read(path):
+        if not os.path.exists(path):
+            return ""
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    v2 = "memory" in read(CGROUP_CONTROLLERS).split()
+    v1 = any(line.split()[:1] == ["memory"] and line.split()[3:4] == ["1"] for line in read(PROC_CGROUPS).splitlines())
+    if not (v2 or v1):
+        fatal("failed to find memory cgroup (v2)")
+
+
+def serving_names(config):
+    """Names and addresses in the serving certificate: local ones, the node's, tls-san."""
+    names = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
+             "localhost", "127.0.0.1", "::1", "10.43.0.1", socket.gethostname()]
+    try:
+        names += socket.gethostbyname_ex(socket.gethostname())[2]
+    except OSError:
+        pass
+    for key in ("node-ip", "advertise-address", "bind-address", "node-external-ip"):
+        names += [str(v) for v in _as_list(config_value(config, key))]
+    names += [str(v) for v in _as_list(config.get("tls-san"))]
+    return sorted(set(names))
+
+
+def check_name(url, password):
+    """The TLS check a joining node makes: the name it dials must be in the server's certificate."""
+    host = url.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    names = remote(url, password, "GET", "/v1-k3s/standin/sans")
+    if host not in names:
+        raise OSError('Get "%s/cacerts": tls: failed to verify certificate: x509: certificate is valid for %s, not %s'
+                      % (url.rstrip("/"), ", ".join(names), host))
+
+
 def write_private(path, text, mode=0o600):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
@@ -260,6 +308,7 @@ def server(config):
     if upstream:
         log("info", "Joining etcd cluster through %s" % upstream)
         try:
+            check_name(upstream, password)
             remote(upstream, password, "POST", "/v1-k3s/server-bootstrap", entry)
         except urllib.error.HTTPError as err:
             fatal("starting kubernetes: preparing server: %s/v1-k3s/server-bootstrap: %s %s"
@@ -278,7 +327,7 @@ def server(config):
         os.symlink(token_path, node_token)
     mode = int(str(config_value(config, "write-kubeconfig-mode", "0600")), 8)
     write_private(KUBECONFIG, KUBECONFIG_TEMPLATE % {"port": port, "token": password}, mode)
-    httpd = ThreadingHTTPServer(("0.0.0.0", port), make_handler(password, registry, upstream))
+    httpd = ThreadingHTTPServer(("0.0.0.0", port), make_handler(password, registry, upstream, serving_names(config)))
     log("info", "k3s is up and running (stand-in %s)" % STANDIN_VERSION)
     sd_notify("READY=1")
     httpd.serve_forever()
@@ -316,6 +365,7 @@ def agent(config):
     while True:
         try:
             remote(upstream, token_password(token), "GET", "/cacerts")
+            check_name(upstream, token_password(token))
             remote(upstream, token_password(token), "POST", "/v1-k3s/standin/register", entry)
             break
         except urllib.error.HTTPError as err:
@@ -390,8 +440,10 @@ def main(argv):
     if "--config" in options:
         config_path = options[options.index("--config") + 1]
     if command == "server":
+        check_memory_cgroup()
         server(parse_config(config_path))
     elif command == "agent":
+        check_memory_cgroup()
         agent(parse_config(config_path))
     elif command == "kubectl":
         kubectl(options)

@@ -1,22 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: homelab.mediastack contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Jellyseerr/Overseerr API stand-in (test equipment, python3 stdlib only; never imported by the collection).
+"""Jellyseerr API stand-in (test equipment, python3 stdlib only; never imported by the collection).
 
-Follows Seerr's public API (/api/v1, overseerr-api.yml and Jellyseerr's routes): the first-run
-sign-in ``POST /auth/jellyfin`` (with hostname/port/urlBase/useSsl/serverType while no media server
-is set; it signs in AT the Jellyfin server named there, makes the admin user and a Jellyfin API
-key, exactly as Jellyseerr does), ``connect.sid`` session cookies and ``X-Api-Key`` (acts as user 1,
-so it is useless before the first sign-in), ``/settings/public``, ``/settings/main``,
-``/settings/jellyfin``, ``/settings/jellyfin/library`` (``sync``, ``enable``),
-``/settings/{sonarr,radarr}`` (list, POST → 201 with the next id from 0, PUT/DELETE by id →
-404 when unknown), ``/settings/{sonarr,radarr}/test`` and ``/settings/initialize``.
+Written from Jellyseerr's source (Fallenbagel/jellyseerr: server/routes, server/middleware,
+jellyseerr-api.yml), not from this collection's modules: every behaviour rule below names the
+upstream file it follows. Covered: ``POST /auth/jellyfin`` (the first sign-in links the Jellyfin
+server, makes the admin user and a Jellyfin API key, by real HTTP calls to the Jellyfin named
+there), ``connect.sid`` sessions and ``X-Api-Key``, ``/status``, ``/settings/public``,
+``/settings/main``, ``/settings/jellyfin``, ``/settings/jellyfin/library``,
+``/settings/{sonarr,radarr}`` and their ``/test``, ``/settings/initialize``.
 
 The *arr servers the test endpoints "reach" are described in the stand-in's config file
-(``arr_servers``: ``host:port`` → apiKey, profiles, rootFolders, tags), because the scenario
-runs no Sonarr/Radarr; an unknown host or a wrong key gives Seerr's 500 "Failed to connect".
-Errors have Seerr's shapes: ``{"status": 403, "error": ...}`` from the auth middleware and
-``{"message": ...}`` from routes. State lives in a JSON file (like settings.json).
+(``arr_servers``: ``host:port`` -> kind, apiKey, profiles, rootFolders, tags, and
+languageProfiles for a Sonarr v3), because the scenario runs no Sonarr/Radarr. State lives in a
+JSON file (like settings.json).
 """
 
 import json
@@ -33,15 +31,35 @@ STATE_FILE = os.environ.get("SEERR_STANDIN_STATE", "/var/lib/seerr-standin/setti
 CONFIG_FILE = os.environ.get("SEERR_STANDIN_CONFIG", "/etc/seerr-standin/config.json")
 PORT = int(os.environ.get("SEERR_STANDIN_PORT", "5055"))
 LOCK = threading.Lock()
+# server/constants/server.ts MediaServerType.
 PLEX, JELLYFIN, EMBY, NOT_CONFIGURED = 1, 2, 3, 4
+# jellyseerr-api.yml components.schemas.{SonarrSettings,RadarrSettings}: "required" and the types
+# express-openapi-validator checks before the route runs (server/index.ts, validateRequests: true).
+ARR_REQUIRED = {
+    "sonarr": [("name", str), ("hostname", str), ("port", (int, float)), ("apiKey", str), ("useSsl", bool),
+               ("activeProfileId", (int, float)), ("activeProfileName", str), ("activeDirectory", str),
+               ("is4k", bool), ("enableSeasonFolders", bool), ("isDefault", bool)],
+    "radarr": [("name", str), ("hostname", str), ("port", (int, float)), ("apiKey", str), ("useSsl", bool),
+               ("activeProfileId", (int, float)), ("activeProfileName", str), ("activeDirectory", str),
+               ("is4k", bool), ("minimumAvailability", str), ("isDefault", bool)],
+}
+# jellyseerr-api.yml paths./settings/{sonarr,radarr}/test requestBody "required".
+ARR_TEST_REQUIRED = [("hostname", str), ("port", (int, float)), ("apiKey", str), ("useSsl", bool)]
+# jellyseerr-api.yml paths./auth/jellyfin requestBody "required".
+AUTH_JELLYFIN_REQUIRED = [("username", str), ("password", str)]
+# server/api/jellyfin.ts mapLibraries: collection types Jellyseerr leaves out of its library list.
+EXCLUDED_LIBRARY_TYPES = ["music", "books", "musicvideos", "homevideos", "boxsets"]
 JF_CLIENT = 'MediaBrowser Client="Jellyseerr", Device="Jellyseerr", DeviceId="seerr-standin", Version="2.5.2"'
 
 
 def initial_state():
+    # server/lib/settings/index.ts defaults: not initialized, no media server, newPlexLogin on,
+    # defaultPermissions REQUEST (32); main.apiKey made at first start.
     return {
         "public": {"initialized": False},
         "main": {"apiKey": uuid.uuid4().hex + uuid.uuid4().hex[:8], "applicationTitle": "Jellyseerr",
-                 "applicationUrl": "", "mediaServerType": NOT_CONFIGURED, "localLogin": True},
+                 "applicationUrl": "", "mediaServerType": NOT_CONFIGURED, "localLogin": True,
+                 "newPlexLogin": True, "defaultPermissions": 32},
         "jellyfin": {"name": "", "ip": "", "port": 8096, "useSsl": False, "urlBase": "", "externalHostname": "",
                      "jellyfinForgotPasswordUrl": "", "libraries": [], "serverId": "", "apiKey": ""},
         "sonarr": [],
@@ -73,6 +91,24 @@ def config():
         with open(CONFIG_FILE) as handle:
             return json.load(handle)
     return {}
+
+
+def openapi_errors(body, required):
+    """express-openapi-validator's answer to a body that misses or mistypes a required property."""
+    errors = []
+    for key, kind in required:
+        if key not in body:
+            errors.append({"path": "/body/" + key, "message": "must have required property '%s'" % key,
+                           "errorCode": "required.openapi.validation"})
+        elif not isinstance(body[key], kind) or (kind is not bool and isinstance(body[key], bool)):
+            name = "boolean" if kind is bool else "string" if kind is str else "number"
+            errors.append({"path": "/body/" + key, "message": "must be " + name, "errorCode": "type.openapi.validation"})
+    if not errors:
+        return None
+    # The message names /body for a missing property and /body/<key> for a mistyped one.
+    message = ", ".join("request%s %s" % ("/body" if e["errorCode"].startswith("required") else e["path"], e["message"])
+                        for e in errors)
+    return {"message": message, "errors": errors}
 
 
 def jellyfin_call(settings, method, path, body=None, token=None):
@@ -117,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch("DELETE")
 
     def _user(self, state):
+        # server/middleware/auth.ts checkUser: X-API-Key equal to main.apiKey acts as user 1 (who exists
+        # only after the first sign-in); otherwise the session of the connect.sid cookie.
         key = self.headers.get("X-Api-Key")
         if key:
             # Seerr: a valid API key acts as user 1 (the owner), who exists only after the first sign-in.
@@ -137,13 +175,14 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw.decode()) if raw else {}
         except ValueError:
-            return self._send(400, {"message": "Unexpected token in JSON"})
+            # express.json() (body-parser) SyntaxError -> server/index.ts error handler: status 400, message.
+            return self._send(400, {"message": "Unexpected token in JSON at position 0"})
         with LOCK:
             state = load()
             result = self.route(state, method, path, query, body)
             status, answer = result[0], result[1]
             cookie = result[2] if len(result) > 2 else None
-            if method != "GET" or "sync" in query or "enable" in query:
+            if method != "GET" or path.endswith("/settings/jellyfin/library"):  # that GET saves settings
                 save(state)
         self._send(status, answer, cookie)
 
@@ -151,65 +190,96 @@ class Handler(BaseHTTPRequestHandler):
         if not path.startswith("/api/v1"):
             return 404, {"message": "Not found"}
         path = path[len("/api/v1"):]
+        # server/routes/index.ts GET /status: version information, anonymous.
         if path == "/status" and method == "GET":
-            return 200, {"version": "2.5.2", "commitTag": "standin", "updateAvailable": False, "commitsBehind": 0}
+            return 200, {"version": "2.5.2", "commitTag": "standin", "updateAvailable": False, "commitsBehind": 0,
+                         "restartRequired": False}
+        # server/routes/index.ts GET /settings/public: anonymous.
         if path == "/settings/public" and method == "GET":
             return 200, {"initialized": state["public"]["initialized"], "applicationTitle": state["main"]["applicationTitle"],
-                         "mediaServerType": state["main"]["mediaServerType"], "localLogin": True}
+                         "mediaServerType": state["main"]["mediaServerType"], "localLogin": state["main"]["localLogin"]}
         if path == "/auth/jellyfin" and method == "POST":
+            invalid = openapi_errors(body, AUTH_JELLYFIN_REQUIRED)
+            if invalid:
+                return 400, invalid
             return self.auth_jellyfin(state, body)
         user = self._user(state)
+        # server/middleware/auth.ts isAuthenticated: no user (or no permission) -> 403 {status, error}.
         if user is None:
             return 403, {"status": 403, "error": "You do not have permission to access this endpoint"}
         if path == "/auth/me":
             return 200, user
+        # server/routes/settings/index.ts GET /main: main settings (the admin sees apiKey); POST merges
+        # the whole body into main (lodash merge) and answers main.
         if path == "/settings/main":
             if method == "POST":
-                for key in ("applicationTitle", "applicationUrl", "localLogin"):
-                    if key in body:
-                        state["main"][key] = body[key]
+                for key, value in body.items():
+                    if isinstance(value, dict) and isinstance(state["main"].get(key), dict):
+                        state["main"][key].update(value)
+                    else:
+                        state["main"][key] = value
             return 200, state["main"]
+        # server/routes/settings/index.ts POST /initialize: public.initialized = true, answers public.
         if path == "/settings/initialize" and method == "POST":
             state["public"]["initialized"] = True
             return 200, state["public"]
         if path == "/settings/jellyfin":
+            # GET answers settings.jellyfin as stored, apiKey included (no filter in the route).
             if method == "POST":
-                for key in ("ip", "port", "useSsl", "urlBase", "externalHostname", "jellyfinForgotPasswordUrl", "name"):
-                    if key in body:
-                        state["jellyfin"][key] = body[key]
-            return 200, dict((k, v) for k, v in state["jellyfin"].items() if k != "apiKey")
+                # POST tests the merged address with Jellyfin's /System/Info first; then Object.assign.
+                merged = dict(state["jellyfin"], **body)
+                try:
+                    info = jellyfin_call(merged, "GET", "/System/Info/Public")
+                except (HTTPError, URLError, OSError, ValueError):
+                    return 500, {"message": "INVALID_URL"}
+                state["jellyfin"].update(body)
+                state["jellyfin"].update(serverId=info.get("Id", ""), name=info.get("ServerName", ""))
+            return 200, state["jellyfin"]
         if path == "/settings/jellyfin/library" and method == "GET":
             return self.libraries(state, query)
         for kind in ("sonarr", "radarr"):
             if path == "/settings/%s/test" % kind and method == "POST":
+                invalid = openapi_errors(body, ARR_TEST_REQUIRED)
+                if invalid:
+                    return 400, invalid
                 return self.arr_test(kind, body)
             if path == "/settings/" + kind:
                 if method == "GET":
                     return 200, state[kind]
                 if method == "POST":
+                    invalid = openapi_errors(body, ARR_REQUIRED[kind])
+                    if invalid:
+                        return 400, invalid
                     return self.arr_save(state, kind, None, body)
             if path.startswith("/settings/%s/" % kind):
                 try:
                     server_id = int(path.rsplit("/", 1)[1])
                 except ValueError:
                     return 404, {"message": "Not found"}
+                if method == "PUT":
+                    invalid = openapi_errors(body, ARR_REQUIRED[kind])
+                    if invalid:
+                        return 400, invalid
                 if method in ("PUT", "DELETE"):
                     return self.arr_save(state, kind, server_id, body, delete=method == "DELETE")
         return 404, {"message": "Not found"}
 
     def auth_jellyfin(self, state, body):
+        """server/routes/auth.ts POST /auth/jellyfin, in its order of checks."""
         username, password = body.get("username"), body.get("password")
-        if not username:
-            return 500, {"message": "Something went wrong."}
         settings = state["jellyfin"]
-        first = not state["users"]
-        if first:
-            if not body.get("hostname"):
-                return 500, {"message": "No hostname provided."}
-            if body.get("serverType") not in (JELLYFIN, EMBY):
-                return 500, {"message": "Invalid server type."}
-            settings = dict(settings, ip=body["hostname"], port=int(body.get("port") or 8096),
+        if not username:
+            return 500, {"error": "You must provide an username"}
+        if settings["ip"] and body.get("hostname"):
+            return 500, {"error": "Jellyfin hostname already configured"}
+        if not settings["ip"] and not body.get("hostname"):
+            return 500, {"error": "No hostname provided."}
+        first = state["main"]["mediaServerType"] == NOT_CONFIGURED or not state["users"]
+        if not settings["ip"]:
+            settings = dict(settings, ip=body["hostname"], port=body.get("port") or 8096,
                             useSsl=bool(body.get("useSsl")), urlBase=body.get("urlBase") or "")
+        # server/api/jellyfin.ts login: no answer -> ApiError(404, INVALID_URL); 401 -> INVALID_CREDENTIALS;
+        # any other failure -> the route's default: 500 "Something went wrong.".
         try:
             answer = jellyfin_call(settings, "POST", "/Users/AuthenticateByName", {"Username": username, "Pw": password or ""})
         except HTTPError as exc:
@@ -217,76 +287,104 @@ class Handler(BaseHTTPRequestHandler):
                 return 401, {"message": "INVALID_CREDENTIALS"}
             return 500, {"message": "Something went wrong."}
         except (URLError, OSError, ValueError):
-            return 500, {"message": "INVALID_URL"}
+            return 404, {"message": "INVALID_URL"}
+        user = next((u for u in state["users"] if u.get("jellyfinUserId") == answer["User"]["Id"]), None)
         if first:
-            if not answer["User"]["Policy"].get("IsAdministrator"):
+            # ... the first sign-in must be a Jellyfin administrator (403 NOT_ADMIN) and name the server
+            # type Jellyfin or Emby (500 NO_ADMIN_USER); it makes user 1 and a Jellyfin API key
+            # ("Jellyseerr", read back from /Auth/Keys) and stores the address it signed in at.
+            if not answer["User"].get("Policy", {}).get("IsAdministrator"):
                 return 403, {"message": "NOT_ADMIN"}
+            if body.get("serverType") not in (JELLYFIN, EMBY):
+                return 500, {"message": "NO_ADMIN_USER"}
+            state["main"]["mediaServerType"] = body["serverType"]
             token = answer["AccessToken"]
             jellyfin_call(settings, "POST", "/Auth/Keys?app=Jellyseerr", token=token)
             keys = jellyfin_call(settings, "GET", "/Auth/Keys", token=token)["Items"]
-            settings.update(serverId=answer["ServerId"], name="Jellyfin",
+            settings.update(serverId=answer["User"].get("ServerId") or answer.get("ServerId", ""), name="Jellyfin",
                             apiKey=[k for k in keys if k["AppName"] == "Jellyseerr"][-1]["AccessToken"])
             state["jellyfin"] = settings
-            state["main"]["mediaServerType"] = body.get("serverType")
-            state["users"].append({"id": 1, "email": body.get("email") or username, "jellyfinUsername": username,
-                                   "jellyfinUserId": answer["User"]["Id"], "permissions": 2, "userType": 3})
-        user = next((u for u in state["users"] if u.get("jellyfinUserId") == answer["User"]["Id"]), None)
-        if user is None:
-            return 403, {"message": "ACCESS_DENIED"}
+            if user is None:
+                state["users"] = [u for u in state["users"] if u["id"] != 1]
+                user = {"id": 1, "email": body.get("email") or answer["User"]["Name"],
+                        "jellyfinUsername": answer["User"]["Name"], "jellyfinUserId": answer["User"]["Id"],
+                        "permissions": 2, "userType": 3 if body["serverType"] == JELLYFIN else 4}
+                state["users"].insert(0, user)
+        elif user is None:
+            # ... later sign-ins of a Jellyfin user unknown here: main.newPlexLogin (default true) makes a
+            # new user with the default permissions; with it off, 403 "Access denied.".
+            if not state["main"].get("newPlexLogin", True):
+                return 403, {"message": "Access denied."}
+            user = {"id": max(u["id"] for u in state["users"]) + 1, "email": body.get("email"),
+                    "jellyfinUsername": answer["User"]["Name"], "jellyfinUserId": answer["User"]["Id"],
+                    "permissions": state["main"].get("defaultPermissions", 32), "userType": 3}
+            state["users"].append(user)
         sid = uuid.uuid4().hex
         state["sessions"][sid] = user["id"]
         return 200, user, sid
 
     def libraries(self, state, query):
+        """server/routes/settings/index.ts GET /jellyfin/library."""
         settings = state["jellyfin"]
         if "sync" in query:
+            # ?sync: the libraries from Jellyfin's /Library/MediaFolders (server/api/jellyfin.ts
+            # getLibraries/mapLibraries: CollectionFolder items minus the excluded types; "movies" ->
+            # movie, anything else -> show); none -> 404 SYNC_ERROR_NO_LIBRARIES.
             try:
-                folders = jellyfin_call(settings, "GET", "/Library/VirtualFolders", token=settings["apiKey"])
-            except (HTTPError, URLError, OSError, ValueError):
-                return 500, {"message": "Something went wrong."}
-            old = dict((lib["id"], lib) for lib in settings["libraries"])
-            settings["libraries"] = [
-                {"id": f["ItemId"], "name": f["Name"], "type": "show" if f.get("CollectionType") == "tvshows" else "movie",
-                 "enabled": old.get(f["ItemId"], {}).get("enabled", False)}
-                for f in folders if f.get("CollectionType") in ("movies", "tvshows")]
-        if "enable" in query:
-            wanted = [i for i in query["enable"][0].split(",") if i]
-            for lib in settings["libraries"]:
-                lib["enabled"] = lib["id"] in wanted
+                folders = jellyfin_call(settings, "GET", "/Library/MediaFolders", token=settings["apiKey"])["Items"]
+            except (HTTPError, URLError, OSError, ValueError, KeyError, TypeError):
+                folders = []
+            found = [f for f in folders if f.get("Type") == "CollectionFolder"
+                     and f.get("CollectionType") not in EXCLUDED_LIBRARY_TYPES]
+            if not found:
+                return 404, {"message": "SYNC_ERROR_NO_LIBRARIES"}
+            settings["libraries"] = [{"id": f["Id"], "name": f["Name"],
+                                      "type": "movie" if f.get("CollectionType") == "movies" else "show",
+                                      "enabled": False} for f in found]
+        # Every call, with or without ?sync, sets "enabled" from ?enable (comma-separated ids): a call
+        # without ?enable disables every library.
+        wanted = [i for i in (query.get("enable") or [""])[0].split(",") if i]
+        for lib in settings["libraries"]:
+            lib["enabled"] = lib["id"] in wanted
         return 200, settings["libraries"]
 
     def arr_test(self, kind, body):
+        """server/routes/settings/sonarr.ts (radarr.ts) POST /test."""
         server = config().get("arr_servers", {}).get("%s:%s" % (body.get("hostname"), body.get("port")))
+        # Any failure reaching the app (unknown host, wrong key) -> next({status: 500, message}).
         if not server or server.get("kind") != kind or server.get("apiKey") != body.get("apiKey"):
             return 500, {"message": "Failed to connect to %s" % kind.capitalize()}
-        answer = {"profiles": server.get("profiles", []), "rootFolders": server.get("rootFolders", []),
+        # rootFolders reduced to id and path; urlBase from the app's system status.
+        answer = {"profiles": server.get("profiles", []),
+                  "rootFolders": [{"id": f["id"], "path": f["path"]} for f in server.get("rootFolders", [])],
                   "tags": server.get("tags", []), "urlBase": body.get("baseUrl") or ""}
         if kind == "sonarr":
-            answer["languageProfiles"] = server.get("languageProfiles", [])
+            # languageProfiles only from Sonarr v3 (sonarrMajorVersion <= 3), null from v4.
+            answer["languageProfiles"] = server.get("languageProfiles")
         return 200, answer
 
     def arr_save(self, state, kind, server_id, body, delete=False):
+        """server/routes/settings/sonarr.ts (radarr.ts) POST /, PUT /:id, DELETE /:id."""
         servers = state[kind]
         if server_id is not None:
             found = next((s for s in servers if s["id"] == server_id), None)
             if found is None:
-                return 404, {"status": 404, "message": "Settings instance not found"}
+                # status is the string '404' in this answer.
+                return 404, {"status": "404", "message": "Settings instance not found"}
             if delete:
                 servers.remove(found)
                 return 200, found
-        missing = [k for k in ("name", "hostname", "port", "apiKey", "activeProfileId", "activeDirectory")
-                   if body.get(k) in (None, "")]
-        if missing:
-            return 400, {"message": "Missing fields: %s" % ", ".join(missing)}
         if body.get("isDefault"):
-            # One default server per kind and per 4K flag.
+            # A new default clears isDefault on the servers whose is4k is strictly equal to the body's.
             for other in servers:
-                if other.get("is4k") == bool(body.get("is4k")) and other["id"] != server_id:
+                if other.get("is4k") == body.get("is4k"):
                     other["isDefault"] = False
         if server_id is None:
+            # New id: the LAST server's id + 1, or 0; answered with 201.
             body["id"] = servers[-1]["id"] + 1 if servers else 0
             servers.append(body)
             return 201, body
+        # PUT replaces the whole server with the body (and the id of the path).
         body["id"] = server_id
         servers[servers.index(found)] = body
         return 200, body

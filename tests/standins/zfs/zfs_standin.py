@@ -3,14 +3,13 @@
 """Stand-in for the `zfs` command (OpenZFS 2.2) on test hosts that have no ZFS kernel module.
 
 Test equipment only (installed by tests/standins/zfs/deploy.yml, run as python3 through the
-bin/zfs wrapper). Datasets and their locally set properties live in a JSON state file
-(ZFS_STANDIN_STATE, default /var/lib/zfs-standin/state.json); values in effect are derived
-like ZFS does: local, else inherited from the nearest ancestor that sets it
-("inherited from <name>"), else the default; mountpoint inherits as parent mountpoint + the
-child's name. Output follows the real tool: `-H` tab separated without header, `-p` exact
-numbers, errors on stderr with the real messages and exit codes (1 for a failed operation,
-2 for a usage error). Mutating calls are logged to ZFS_STANDIN_LOG
-(default /var/log/zfs-standin.log). "Mounting" a dataset creates its mountpoint directory.
+bin/zfs wrapper). Written from OpenZFS's source and man pages (openzfs/zfs: man/man7/zfsprops.7,
+man/man8/zfs-*.8, module/zcommon/zfs_prop.c, module/zcommon/zfs_namecheck.c,
+lib/libzfs/libzfs_util.c, lib/libzfs/libzfs_dataset.c, cmd/zfs/zfs_main.c), not from this
+collection's modules: every behaviour rule below names the upstream file it follows.
+Datasets and their locally set properties live in a JSON state file (ZFS_STANDIN_STATE, default
+/var/lib/zfs-standin/state.json). Mutating calls are logged to ZFS_STANDIN_LOG (default
+/var/log/zfs-standin.log). "Mounting" a dataset creates its mountpoint directory.
 Covered: list, get, create, set, inherit, destroy (filesystems only; no snapshots, volumes).
 """
 
@@ -25,6 +24,8 @@ LOG = os.environ.get('ZFS_STANDIN_LOG', '/var/log/zfs-standin.log')
 POOL_SIZE = 4 * 1024 ** 4
 USED = 98304  # every dataset uses 96K (an empty filesystem)
 
+# module/zcommon/zfs_prop.c zfs_prop_init: each property's default, inheritance and values (the
+# index tables print as "'<prop>' must be one of '<a | b | ...>'").
 ONOFF = ('on', 'off')
 COMPRESSION = ('on | off | lzjb | gzip | gzip-[1-9] | zle | lz4 | zstd | zstd-[1-19] | zstd-fast | '
                'zstd-fast-[1-10,20,30,40,50,60,70,80,90,100,500,1000]')
@@ -58,11 +59,18 @@ PROPS = {
     'setuid': ('on', True, 'choice', ONOFF),
     'devices': ('on', True, 'choice', ONOFF),
 }
+# zfs_prop.c: read-only native properties this stand-in reports; short names (zfsprops.7).
 READ_ONLY = ('type', 'creation', 'used', 'available', 'referenced', 'compressratio', 'mounted')
 ALIASES = {'avail': 'available', 'refer': 'referenced', 'compress': 'compression', 'recsize': 'recordsize',
            'reserv': 'reservation', 'refreserv': 'refreservation', 'ratio': 'compressratio'}
-SIZE_RE = re.compile(r'^([0-9]+(?:\.[0-9]+)?)([bkmgtpez]?)(?:i?b)?$', re.IGNORECASE)
-NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*$')
+# zfs_prop.c: column names (the "colname" of each property) where they differ from the name.
+COLUMNS = {'recordsize': 'RECSIZE', 'compression': 'COMPRESS', 'available': 'AVAIL', 'referenced': 'REFER',
+           'reservation': 'RESERV', 'refreservation': 'REFRESERV', 'compressratio': 'RATIO'}
+# lib/libzfs/libzfs_util.c str2shift: the suffix letters, in order of their power of 1024.
+SHIFT_LETTERS = 'BKMGTPEZ'
+# module/zcommon/zfs_namecheck.c valid_char: the characters a dataset name component may hold
+# besides letters and digits (a space is valid).
+NAME_PUNCTUATION = '-_.: '
 
 
 class Fail(Exception):
@@ -96,16 +104,45 @@ def canonical(prop):
     return ALIASES.get(prop, prop)
 
 
-def parse_size(text):
-    match = SIZE_RE.match(text)
-    if not match:
+def str2shift(suffix):
+    """libzfs_util.c str2shift: '' -> 0; 'G' = 'GB' = 'GiB' (any case); 'BB', 'BiB' and others refused."""
+    if suffix == '':
+        return 0
+    letter = suffix[0].upper()
+    if letter not in SHIFT_LETTERS:
         return None
-    number, suffix = match.groups()
-    value = float(number) * (1024 ** 'BKMGTPEZ'.index(suffix.upper()) if suffix else 1)
-    return int(value)
+    rest = suffix[1:].upper()
+    if rest == '' or (letter != 'B' and rest in ('B', 'IB')):
+        return 10 * SHIFT_LETTERS.index(letter)
+    return None
+
+
+def parse_size(text):
+    """libzfs_util.c zfs_nicestrtonum: (bytes, None) or (None, the error zfs prints)."""
+    if not text or not (text[0].isdigit() or text[0] == '.'):
+        return None, "bad numeric value '%s'" % text
+    digits = 0
+    while digits < len(text) and text[digits].isdigit():
+        digits += 1
+    if digits < len(text) and text[digits] == '.':  # a decimal: strtod, then the shift
+        end = digits + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        shift = str2shift(text[end:])
+        if shift is None:
+            return None, "invalid numeric suffix '%s'" % text[end:]
+        return int(float(text[:end] or '0') * (2 ** shift)), None
+    shift = str2shift(text[digits:])
+    if shift is None:
+        return None, "invalid numeric suffix '%s'" % text[digits:]
+    value = int(text[:digits] or '0') << shift
+    if value >= 2 ** 64:
+        return None, 'numeric value is too large'
+    return value, None
 
 
 def nicenum(value):
+    # lib/libzfs/libzfs_util.c zfs_nicenum: 1024 steps, at most 3 significant digits before the suffix.
     value = int(value)
     index = 0
     shown = float(value)
@@ -125,7 +162,12 @@ def nicenum(value):
 
 
 def validate(prop, value, where):
-    """Return the value as stored (exact numbers), or raise Fail with zfs's message."""
+    """Return the value as stored (exact numbers), or raise Fail with zfs's message.
+
+    libzfs_dataset.c zfs_valid_proplist / libzfs_util.c zprop_parse_value: "cannot set property
+    for '<ds>': " (or "cannot create '<ds>': ") then the reason: read-only, invalid property,
+    "'<prop>' must be one of '<values>'", a bad number; user properties (with ':') are free text.
+    """
     head = "cannot set property for '%s': " % where if not where.startswith('cannot') else where
     if ':' in prop:
         return value
@@ -143,14 +185,21 @@ def validate(prop, value, where):
             raise Fail(head + "'compression' must be one of '%s'" % COMPRESSION)
         return value
     if kind in ('recordsize', 'quota'):
+        # libzfs_util.c zprop_parse_value (PROP_TYPE_NUMBER): "none" is 0 ...
         if kind == 'quota' and value == 'none':
             return '0'
-        size = parse_size(value)
-        if size is None:
-            raise Fail(head + "bad numeric value '%s'" % value)
+        size, error = parse_size(value)
+        if error:
+            raise Fail(head + error)
+        # ... and a quota/refquota of 0 given as a number is refused.
+        if size == 0 and prop in ('quota', 'refquota'):
+            raise Fail(head + "use 'none' to disable quota/refquota")
+        # libzfs_dataset.c zfs_valid_proplist: recordsize a power of 2 from 512 to the pool's maximum
+        # (zfs_max_recordsize, 16M on OpenZFS 2.2).
         if kind == 'recordsize' and (size < 512 or size > 16 * 1024 ** 2 or size & (size - 1)):
             raise Fail(head + "'recordsize' must be power of 2 from 512B to 16M")
-        if kind == 'quota' and 0 < size < 1024 ** 2 and prop in ('quota', 'refquota'):
+        # module/zfs/dsl_dir.c dsl_dir_set_quota_check: a quota below what is used -> ENOSPC.
+        if kind == 'quota' and 0 < size < USED and prop in ('quota', 'refquota'):
             raise Fail(head + 'size is less than current used or reserved space')
         return str(size)
     if kind == 'mountpoint':
@@ -166,7 +215,12 @@ def ancestors(name):
 
 
 def effective(state, name, prop):
-    """(value, source) in effect, exact numbers."""
+    """(value, source) in effect, exact numbers.
+
+    zfsprops.7 / zfs-get.8: a local value, else the nearest ancestor's ("inherited from <name>"),
+    else the default; mountpoint inherits as the parent's path plus the child's name and
+    defaults to /<name>; user properties (with ':') not set anywhere read '-'.
+    """
     data = state['datasets'][name]
     local = data['props']
     if prop == 'type':
@@ -202,9 +256,12 @@ def effective(state, name, prop):
 
 
 def shown(prop, value, exact):
+    # zfs-get.8 / zfs-list.8: -p prints exact numbers; otherwise sizes as zfs_nicenum (1.50G, 128K),
+    # quotas of 0 as "none", compressratio with an "x".
     if exact or value == '-':
         return value
-    if prop in ('quota', 'refquota', 'reservation', 'refreservation'):
+    # zfs_prop.c / libzfs_dataset.c zfs_prop_get: a quota or reservation of 0 prints as "none".
+    if prop in PROPS and PROPS[prop][2] == 'quota':
         return 'none' if value == '0' else nicenum(value)
     if prop in ('recordsize', 'used', 'available', 'referenced'):
         return nicenum(value)
@@ -220,6 +277,7 @@ def known(prop):
 
 
 def parse_flags(argv, with_value):
+    # zfs_main.c parses options with getopt(3): bundled flags, an option's value attached or next.
     """getopt-like: returns (flags dict of lists, rest)."""
     flags = {}
     rest = list(argv)
@@ -240,6 +298,7 @@ def parse_flags(argv, with_value):
 
 
 def select(state, names, recurse, depth, types):
+    # zfs-list.8: -r/-d descend, -t filters by type; an unknown name -> "dataset does not exist".
     if types and not set(types) & set(['filesystem', 'all']):
         return []
     every = sorted(state['datasets'])
@@ -259,6 +318,7 @@ def select(state, names, recurse, depth, types):
 
 
 def table(rows, header, scripted):
+    # cmd/zfs/zfs_main.c print_header/print_dataset: -H omits the header and separates by one tab.
     if scripted:
         return '\n'.join('\t'.join(row) for row in rows) + ('\n' if rows else '')
     widths = [max(len(x) for x in col) for col in zip(header, *rows)]
@@ -278,7 +338,7 @@ def cmd_list(state, argv):
     rows = []
     for name in select(state, names, 'r' in flags, depth, types):
         rows.append([name if f == 'name' else shown(f, effective(state, name, f)[0], 'p' in flags) for f in fields])
-    sys.stdout.write(table(rows, [f.upper() for f in asked], 'H' in flags))
+    sys.stdout.write(table(rows, [COLUMNS.get(f, f.upper()) for f in fields], 'H' in flags))
 
 
 def cmd_get(state, argv):
@@ -316,6 +376,7 @@ def cmd_get(state, argv):
 
 
 def mount(state, name):
+    # zfs-mount.8: a dataset with canmount=on and a path mountpoint is mounted (the folder made).
     mountpoint, _source = effective(state, name, 'mountpoint')
     if mountpoint.startswith('/') and effective(state, name, 'canmount')[0] == 'on':
         if not os.path.isdir(mountpoint):
@@ -324,11 +385,30 @@ def mount(state, name):
 
 
 def check_name(name, verb):
-    if not NAME_RE.match(name) or '//' in name:
-        raise Fail("cannot %s '%s': invalid character in name" % (verb, name))
+    """zfs_namecheck.c entity_namecheck/dataset_namecheck, with libzfs_dataset.c zfs_validate_name's words."""
+    why = None
+    if name.startswith('/'):
+        why = 'leading slash in name'
+    elif name.endswith('/'):
+        why = 'trailing slash in name'
+    elif '//' in name:
+        why = 'empty component in name'
+    elif len(name) >= 256:
+        why = 'name is too long'
+    else:
+        bad = next((c for c in name if not (c.isascii() and c.isalnum()) and c not in NAME_PUNCTUATION + '/'), None)
+        if bad is not None:
+            why = "invalid character '%s' in name" % bad
+        elif not name[0].isalpha():
+            # zpool_name_valid (pool_namecheck): the pool name must begin with a letter.
+            why = 'name must begin with a letter'
+    if why:
+        raise Fail("cannot %s '%s': %s" % (verb, name, why))
 
 
 def cmd_create(state, argv):
+    # zfs-create.8 and zfs_main.c zfs_do_create: -p makes missing parents, -u does not mount, -o sets
+    # properties; "dataset already exists", "parent does not exist", "no such pool" as zfs prints them.
     flags, rest = parse_flags(argv, 'oVb')
     if 'V' in flags:
         raise Fail('zfs stand-in: volumes are not supported', 2)
@@ -361,6 +441,7 @@ def cmd_create(state, argv):
 
 
 def cmd_set(state, argv):
+    # zfs-set.8: every property=value is validated before anything is set; a new mountpoint remounts.
     flags, rest = parse_flags(argv, '')
     assignments = [a for a in rest if '=' in a]
     names = [a for a in rest if '=' not in a]
@@ -384,6 +465,8 @@ def cmd_set(state, argv):
 
 
 def cmd_inherit(state, argv):
+    # zfs-inherit.8: removes the local value (-r: on the descendants too); non-inheritable
+    # properties answer "'<prop>' property cannot be inherited".
     flags, rest = parse_flags(argv, '')
     if len(rest) < 2:
         raise Fail('missing property or dataset argument', 2)
@@ -401,6 +484,8 @@ def cmd_inherit(state, argv):
 
 
 def cmd_destroy(state, argv):
+    # zfs-destroy.8 and zfs_main.c zfs_do_destroy: children need -r, a pool cannot be destroyed
+    # with zfs destroy, -n/-v print "would destroy"/"will destroy".
     flags, rest = parse_flags(argv, '')
     if len(rest) != 1:
         raise Fail('missing dataset argument' if not rest else 'too many arguments', 2)
@@ -432,6 +517,8 @@ MUTATING = ('create', 'set', 'inherit', 'destroy')
 
 
 def main(argv):
+    # zfs_main.c: usage errors exit 2, failed operations 1; messages on stderr. Without the kernel
+    # module (no state file here) libzfs_init prints the modprobe hint.
     if not argv or argv[0] not in COMMANDS:
         sys.stderr.write("unrecognized command '%s'\nusage: zfs command args ...\n" % (argv[0] if argv else ''))
         return 2

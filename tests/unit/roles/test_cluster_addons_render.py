@@ -1,10 +1,11 @@
 """The cluster_addons objects, rendered from the role's own template, validated offline and strictly.
 
 Core kinds against the Kubernetes schemas of kubernetes-validate (strict: unknown fields fail),
-MetalLB kinds against MetalLB v0.16.1's CRD schemas (tests/unit/data/metallb), with unknown fields
-refused the way the API server's strict field validation does.
+MetalLB kinds against MetalLB v0.16.1's CRD schemas (../shared/reference/k8s/metallb/v0.16.1, read in
+place), with unknown fields refused the way the API server's strict field validation does.
 """
 
+import os
 from pathlib import Path
 
 import jinja2
@@ -15,7 +16,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "cluster_addons"
-CRDS = Path(__file__).resolve().parents[1] / "data" / "metallb"
+REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference"))
+CRDS = REFERENCE / "k8s" / "metallb" / "v0.16.1"
 K8S_VERSION = "1.33.0"  # the oldest release the k3s and Talos defaults run (k3s v1.33, Talos 1.13 ships 1.34)
 
 
@@ -30,7 +32,9 @@ def render(**overrides):
     values = _defaults()
     values.update({"cluster_addons_metallb_addresses": ["192.0.2.150-192.0.2.165", "198.51.100.0/28"],
                    "cluster_addons_nfs_server": "nas.example.com", "cluster_addons_nfs_share": "/data",
-                   "cluster_addons_gpu_plugin": True})
+                   "cluster_addons_gpu_plugin": True, "cluster_addons_nfs_storage_class": "nfs-media",
+                   "cluster_addons_local_storage_class": "local-path", "cluster_addons_local_path_provisioner": False,
+                   "cluster_addons_metallb_pool_name": "media"})
     values.update(overrides)
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=False,
                              loader=jinja2.FileSystemLoader(str(ROLE / "templates")))
@@ -88,7 +92,7 @@ def test_every_object_validates_strictly():
     docs = render()
     kinds = sorted((d["kind"], d["metadata"]["name"]) for d in docs)
     assert kinds == [("DaemonSet", "intel-gpu-plugin"), ("IPAddressPool", "media"), ("L2Advertisement", "media"),
-                     ("Namespace", "media"), ("StorageClass", "nfs-media")]
+                     ("Namespace", "media"), ("Namespace", "metallb-system"), ("StorageClass", "nfs-media")]
     for doc in docs:
         validate(doc)
 
@@ -127,7 +131,31 @@ def test_gpu_plugin_runs_only_on_labelled_nodes_with_a_pinned_image():
 
 def test_optional_objects_can_be_left_out():
     docs = render(cluster_addons_nfs_server="", cluster_addons_gpu_plugin=False, cluster_addons_metallb=False)
-    assert [d["kind"] for d in docs] == ["Namespace"]
+    assert [(d["kind"], d["metadata"]["name"]) for d in docs] == [("Namespace", "media")]
+
+
+def test_pool_hands_out_no_address_by_itself():
+    """autoAssign: false, the apps ask for theirs (metallb.io/loadBalancerIPs)."""
+    pool = [d for d in render() if d["kind"] == "IPAddressPool"][0]
+    assert pool["spec"]["autoAssign"] is False
+    namespace = [d for d in render() if d["kind"] == "Namespace" and d["metadata"]["name"] == "metallb-system"][0]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+
+
+def test_local_storage_class_on_talos_validates_strictly():
+    docs = render(cluster_addons_local_path_provisioner=True, cluster_addons_local_storage_class="local-path",
+                  cluster_addons_local_path_image="docker.io/rancher/local-path-provisioner:v0.0.36",
+                  cluster_addons_local_path_helper_image="docker.io/library/busybox:1.37.0",
+                  cluster_addons_local_path_dir="/var/mnt/local-path-provisioner")
+    for doc in docs:
+        validate(doc)
+    classes = {d["metadata"]["name"]: d for d in docs if d["kind"] == "StorageClass"}
+    assert classes["local-path"]["provisioner"] == "rancher.io/local-path"
+    assert classes["local-path"]["volumeBindingMode"] == "WaitForFirstConsumer"
+    config = [d for d in docs if d["kind"] == "ConfigMap"][0]
+    assert "/var/mnt/local-path-provisioner" in config["data"]["config.json"]
+    images = [c["image"] for d in docs if d["kind"] == "Deployment" for c in d["spec"]["template"]["spec"]["containers"]]
+    assert images and all(":" in i and not i.endswith(":latest") for i in images)
 
 
 def test_validation_can_fail_on_an_unknown_pool_field():

@@ -1,4 +1,4 @@
-"""The talosctl and k3s stand-ins behave like the real tools where the roles depend on it."""
+"""The k3s stand-in behaves like the real k3s where the role depends on it (talosctl: test_talos_standin.py)."""
 
 import json
 import os
@@ -13,72 +13,7 @@ from pathlib import Path
 import pytest
 
 STANDINS = Path(__file__).resolve().parents[2] / "standins"
-TALOSCTL = [sys.executable, str(STANDINS / "talos" / "talosctl_standin.py")]
 K3S = [sys.executable, str(STANDINS / "k3s" / "k3s_standin.py")]
-
-
-def talosctl(env, *args, stdin=None):
-    return subprocess.run(TALOSCTL + list(args), env=env, input=stdin, capture_output=True, text=True, check=False)
-
-
-@pytest.fixture(name="talos")
-def fixture_talos(tmp_path):
-    env = dict(os.environ, TALOS_STANDIN_STATE=str(tmp_path / "state"), TALOS_STANDIN_REBOOT_SECONDS="0.5")
-    assert talosctl(env, "__standin", "add-node", "192.0.2.11", "--disk", "nvme0n1:nvme:512").returncode == 0
-    assert talosctl(env, "gen", "secrets", "-o", str(tmp_path / "secrets.yaml")).returncode == 0
-    assert talosctl(env, "gen", "config", "c", "https://192.0.2.10:6443", "--with-secrets", str(tmp_path / "secrets.yaml"),
-                    "--output-types", "talosconfig", "-o", str(tmp_path / "talosconfig")).returncode == 0
-    config = talosctl(env, "gen", "config", "c", "https://192.0.2.10:6443", "--with-secrets", str(tmp_path / "secrets.yaml"),
-                      "--output-types", "controlplane", "--install-disk", "/dev/nvme0n1", "-o", "-").stdout
-    return env, tmp_path, config
-
-
-def secure(tmp_path):
-    return ["--talosconfig", str(tmp_path / "talosconfig"), "-n", "192.0.2.11", "-e", "192.0.2.11"]
-
-
-def test_secrets_are_never_overwritten(talos):
-    env, tmp_path, _config = talos
-    before = (tmp_path / "secrets.yaml").read_text()
-    result = talosctl(env, "gen", "secrets", "-o", str(tmp_path / "secrets.yaml"))
-    assert result.returncode != 0 and "already exists" in result.stderr
-    assert (tmp_path / "secrets.yaml").read_text() == before
-
-
-def test_apply_reboots_then_insecure_needs_a_certificate(talos):
-    env, tmp_path, config = talos
-    secure_call = talosctl(env, "version", *secure(tmp_path))
-    assert "certificate signed by unknown authority" in secure_call.stderr  # maintenance mode: no PKI yet
-    applied = talosctl(env, "apply-config", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11", "--file", "/dev/stdin",
-                       stdin=config)
-    assert applied.returncode == 0, applied.stderr
-    rebooting = talosctl(env, "version", *secure(tmp_path))
-    assert "connect: connection refused" in rebooting.stderr
-    time.sleep(0.6)
-    assert talosctl(env, "version", *secure(tmp_path)).returncode == 0
-    again = talosctl(env, "apply-config", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11", "--file", "/dev/stdin",
-                     stdin=config)
-    assert again.returncode != 0
-    assert "tls: certificate required" in again.stderr
-
-
-def test_second_bootstrap_answers_already_exists(talos):
-    env, tmp_path, config = talos
-    talosctl(env, "apply-config", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11", "--file", "/dev/stdin", stdin=config)
-    time.sleep(0.6)
-    assert "admin.crt" in talosctl(env, "etcd", "members", *secure(tmp_path)).stderr
-    assert talosctl(env, "bootstrap", *secure(tmp_path)).returncode == 0
-    second = talosctl(env, "bootstrap", *secure(tmp_path))
-    assert second.returncode != 0
-    assert "code = AlreadyExists desc = etcd data directory is not empty" in second.stderr
-    assert "192.0.2.11" in talosctl(env, "etcd", "members", *secure(tmp_path)).stdout
-
-
-def test_missing_install_disk_is_refused(talos):
-    env, _tmp_path, config = talos
-    result = talosctl(env, "apply-config", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11", "--file", "/dev/stdin",
-                      stdin=config.replace("/dev/nvme0n1", "/dev/sdz"))
-    assert "specified install disk does not exist" in result.stderr
 
 
 def _free_port():
@@ -108,10 +43,10 @@ def fixture_k3s_server(tmp_path):
     proc.wait(timeout=5)
 
 
-def _agent(tmp_path, env, port, token, name):
+def _agent(tmp_path, env, port, token, name, host="127.0.0.1"):
     config = tmp_path / ("%s.yaml" % name)
-    config.write_text("server: https://127.0.0.1:%d\ntoken: %s\nnode-name: %s\nnode-taint:\n- gpu=true:NoSchedule\n"
-                      % (port, token, name))
+    config.write_text("server: https://%s:%d\ntoken: %s\nnode-name: %s\nnode-taint:\n- gpu=true:NoSchedule\n"
+                      % (host, port, token, name))
     return subprocess.Popen(K3S + ["agent", "--config", str(config)], env=env,  # pylint: disable=consider-using-with
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -160,17 +95,84 @@ def test_agent_with_right_token_registers_with_taint(k3s_server):
     assert token.startswith("K10") and token.strip().endswith("::server:right-token-0123456789")
 
 
-def test_installer_usb_first_in_boot_order_comes_back_in_maintenance(tmp_path):
-    # seed 000: the USB installer left in; after the install reboot the node is in maintenance mode again.
-    env = dict(os.environ, TALOS_STANDIN_STATE=str(tmp_path / "state"), TALOS_STANDIN_REBOOT_SECONDS="0.2")
-    talosctl(env, "__standin", "add-node", "192.0.2.11", "--disk", "nvme0n1:nvme:512", "--disk", "sda:usb:32",
-             "--usb-boot-first")
-    talosctl(env, "gen", "secrets", "-o", str(tmp_path / "secrets.yaml"))
-    config = talosctl(env, "gen", "config", "c", "https://192.0.2.10:6443", "--with-secrets", str(tmp_path / "secrets.yaml"),
-                      "--output-types", "controlplane", "--install-disk", "/dev/nvme0n1", "-o", "-").stdout
-    assert talosctl(env, "apply-config", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11", "--file", "/dev/stdin",
-                    stdin=config).returncode == 0
-    time.sleep(0.3)
-    assert talosctl(env, "get", "disks", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11").returncode == 0
-    volumes = talosctl(env, "get", "discoveredvolumes", "--insecure", "-n", "192.0.2.11", "-e", "192.0.2.11").stdout
-    assert "STATE" in volumes  # installed, but not booted
+def _start_server(tmp_path, name, port, extra="", env_extra=None):
+    (tmp_path / ("%s.yaml" % name)).write_text("token: right-token-0123456789\nhttps-listen-port: %d\nnode-name: %s\n%s"
+                                             % (port, name, extra))
+    env = dict(os.environ, K3S_STANDIN_DATA_DIR=str(tmp_path / name), K3S_STANDIN_KUBECONFIG=str(tmp_path / (name + ".kc")),
+               **(env_extra or {}))
+    return subprocess.Popen(K3S + ["server", "--config", str(tmp_path / ("%s.yaml" % name))], env=env,  # pylint: disable=consider-using-with
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_port(port):
+    for _attempt in range(50):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("nothing listens on %d" % port)
+
+
+def test_three_servers_form_one_etcd_cluster(tmp_path):
+    ports = [_free_port() for _index in range(3)]
+    procs = [_start_server(tmp_path, "s1", ports[0], "cluster-init: true\n")]
+    try:
+        _wait_port(ports[0])
+        for index in (1, 2):
+            procs.append(_start_server(tmp_path, "s%d" % (index + 1), ports[index],
+                                       "server: https://127.0.0.1:%d\n" % ports[0]))
+            _wait_port(ports[index])
+        nodes = _nodes(ports[2], "right-token-0123456789")
+        assert sorted(nodes) == ["s1", "s2", "s3"]
+        assert all(n["labels"].get("node-role.kubernetes.io/etcd") == "true" for n in nodes.values())
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=5)
+
+
+def test_a_name_outside_the_certificate_is_refused_until_it_is_a_tls_san(tmp_path):
+    # 127.0.0.2 stands for the VIP: it reaches the server, but is not one of its names.
+    port = _free_port()
+    server = _start_server(tmp_path, "s1", port, "cluster-init: true\n")
+    try:
+        _wait_port(port)
+        agent = _agent(tmp_path, dict(os.environ, K3S_STANDIN_DATA_DIR=str(tmp_path / "a")), port,
+                       "right-token-0123456789", "a-vip", host="127.0.0.2")
+        time.sleep(1.5)
+        agent.terminate()
+        _out, err = agent.communicate(timeout=5)
+        assert "x509: certificate is valid for" in err and "not 127.0.0.2" in err
+        assert "a-vip" not in _nodes(port, "right-token-0123456789")
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+    port = _free_port()
+    server = _start_server(tmp_path, "s2", port, "cluster-init: true\ntls-san:\n- 127.0.0.2\n")
+    try:
+        _wait_port(port)
+        agent = _agent(tmp_path, dict(os.environ, K3S_STANDIN_DATA_DIR=str(tmp_path / "b")), port,
+                       "right-token-0123456789", "b-vip", host="127.0.0.2")
+        for _attempt in range(50):
+            if "b-vip" in _nodes(port, "right-token-0123456789"):
+                break
+            time.sleep(0.1)
+        assert "b-vip" in _nodes(port, "right-token-0123456789")
+        agent.terminate()
+        agent.wait(timeout=5)
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+
+
+def test_no_memory_cgroup_stops_k3s(tmp_path):
+    (tmp_path / "controllers").write_text("cpuset cpu io pids\n")
+    (tmp_path / "cgroups").write_text("#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t0\t1\t0\n")
+    env = dict(os.environ, K3S_STANDIN_CGROUP_CONTROLLERS=str(tmp_path / "controllers"),
+               K3S_STANDIN_PROC_CGROUPS=str(tmp_path / "cgroups"),
+               K3S_STANDIN_DATA_DIR=str(tmp_path / "d"))
+    result = subprocess.run(K3S + ["agent", "--config", str(tmp_path / "none.yaml")], env=env, capture_output=True,
+                            text=True, check=False, timeout=10)
+    assert result.returncode == 1
+    assert 'level=fatal msg="failed to find memory cgroup (v2)"' in result.stderr

@@ -96,3 +96,37 @@ def test_post_is_not_retried_on_a_gateway_error_but_get_is():
     assert err.value.status == 503 and len(script.calls) == 1
     script = Script([http_error("u", 503, ""), {"ok": True}])
     assert client(script).get("/ping") == {"ok": True} and len(script.calls) == 2
+
+
+def test_default_opener_builds_one_tls_context_for_many_requests(monkeypatch):
+    """open_url made a new SSLContext per request (most of a no-change rerun's time)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from ansible_collections.homelab.mediastack.plugins.module_utils import _http
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    made = []
+    real = _http.make_context
+    monkeypatch.setattr(_http, "_TLS_CONTEXTS", {})
+    monkeypatch.setattr(_http, "make_context", lambda **kw: made.append(kw) or real(**kw))
+    try:
+        client = _http.JsonHttpClient("http://127.0.0.1:%d" % server.server_port, "Test")
+        assert [client.get("/a"), client.get("/b"), client.get("/c")] == [{"ok": True}] * 3
+    finally:
+        server.shutdown()
+    assert made == [{"validate_certs": True}]

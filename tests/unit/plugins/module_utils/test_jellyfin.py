@@ -67,3 +67,12 @@ def test_path_plan():
     assert plan_library_paths(["/a/", "/b"], ["/a", "/c"], purge=True) == (["/c"], ["/b"])
     assert library_view({"Name": "M", "Locations": ["/m/"], "CollectionType": None}) == {
         "name": "M", "collection_type": "mixed", "paths": ["/m"]}
+
+
+def test_add_library_with_a_missing_folder_names_it():
+    # Jellyfin's LibraryManager.AddVirtualFolder throws ArgumentException for a folder that does not
+    # exist: HTTP 400 with the exception middleware's generic body (no hint in the answer itself).
+    script = Script([HTTPError("u", 400, "Bad Request", {}, io.BytesIO(b"Error processing request."))])
+    with pytest.raises(ApiError) as err:
+        JellyfinClient("http://jf.example.com:8096", "k", opener=script).add_library("Shows", "tvshows", ["/nope"])
+    assert "library Shows with /nope" in str(err.value) and "create it" in str(err.value)

@@ -19,7 +19,8 @@ KEY2 = "fedcba9876543210fedcba9876543210"
 
 def test_catalog_has_the_issue_apps_pinned():
     for name in ("sonarr", "radarr", "lidarr", "prowlarr", "qbittorrent", "sabnzbd", "nzbget", "flaresolverr",
-                 "jellyfin", "plex", "jellyseerr", "overseerr", "bazarr", "gluetun"):
+                 "jellyfin", "plex", "jellyseerr", "overseerr", "bazarr", "gluetun", "seerr", "unpackerr", "tautulli",
+                 "homepage"):
         assert name in CATALOG, name
         assert CATALOG[name]["tag"] and str(CATALOG[name]["tag"]) != "latest", name
     assert CATALOG["flaresolverr"]["memory_floor"] == "1Gi"
@@ -72,7 +73,9 @@ def test_arr_config_xml_carries_the_api_key():
     assert doc.tag == "Config"
     assert doc.findtext("ApiKey") == KEY
     assert doc.findtext("Port") == "8989"
-    assert doc.findtext("AuthenticationMethod") == "Forms"
+    # Forms without a user (users live in the app's database) locks the web UI out (issue 15)
+    assert doc.find("AuthenticationMethod") is None
+    assert doc.findtext("AuthenticationRequired") == "Enabled"
     with pytest.raises(m.MediaAppsError):
         m.arr_config_xml(8989, "NOT-A-KEY")
 
@@ -100,10 +103,136 @@ def test_qbittorrent_settings_hold_a_pbkdf2_hash_of_the_password():
     assert "s3cret" not in repr(settings)
 
 
-def test_compose_env_holds_the_api_keys():
-    apps = m.merge_catalog(CATALOG, ["sonarr", "prowlarr", "qbittorrent"])
-    env = m.compose_secrets_env(apps, {"sonarr": KEY, "prowlarr": KEY2})
-    assert env.splitlines() == ["PROWLARR__AUTH__APIKEY=%s" % KEY2, "SONARR__AUTH__APIKEY=%s" % KEY]
+def test_compose_env_files_one_per_service_with_only_its_secrets():
+    # issue 17 item 5: one env file per service, holding only its own secrets
+    apps = m.merge_catalog(CATALOG, ["sonarr", "prowlarr", "qbittorrent", "gluetun", "flaresolverr"],
+                           overrides={"qbittorrent": {"vpn": True}})
+    files = m.compose_env_files(apps, {"sonarr": KEY, "prowlarr": KEY2}, {"qbittorrent": "pw"},
+                                vpn_secrets={"WIREGUARD_PRIVATE_KEY": "wg"})
+    assert files == {"gluetun": "WIREGUARD_PRIVATE_KEY=wg\n", "prowlarr": "PROWLARR__AUTH__APIKEY=%s\n" % KEY2,
+                     "sonarr": "SONARR__AUTH__APIKEY=%s\n" % KEY}
+
+
+def test_nzbget_login_reaches_the_image():
+    # issue 17 item 1: the image turns NZBGET_USER/NZBGET_PASS into ControlUsername/ControlPassword
+    apps = m.merge_catalog(CATALOG, ["nzbget"], overrides={"nzbget": {"username": "usenet"}})
+    files = m.compose_env_files(apps, {}, {"nzbget": "s3cret"})
+    assert files == {"nzbget": "NZBGET_PASS=s3cret\nNZBGET_USER=usenet\n"}
+    project = m.compose_project("dl", apps, "/srv/cfg", "/data", 2000, 2000, "Etc/UTC", env_files=list(files))
+    assert project["services"]["nzbget"]["env_file"] == ["env/nzbget.env"]
+    assert "s3cret" not in repr(project)
+
+
+def test_extra_app_secrets_go_to_its_own_env_file():
+    extra = {"navidrome": {"image": "deluan/navidrome", "tag": "0.58.0", "ports": [{"port": 4533}]}}
+    apps = m.merge_catalog(CATALOG, ["navidrome", "sonarr"], extra=extra)
+    files = m.compose_env_files(apps, {"sonarr": KEY}, app_secrets={"navidrome": {"ND_LASTFM_SECRET": "lf"}})
+    assert files["navidrome"] == "ND_LASTFM_SECRET=lf\n"
+    assert "lf" not in files["sonarr"]
+
+
+def test_unpackerr_is_wired_to_each_arr_app():
+    apps = m.merge_catalog(CATALOG, ["unpackerr", "sonarr", "radarr", "prowlarr"])
+    files = m.compose_env_files(apps, {"sonarr": KEY, "radarr": KEY2, "prowlarr": KEY})
+    assert files["unpackerr"] == "UN_RADARR_0_API_KEY=%s\nUN_SONARR_0_API_KEY=%s\n" % (KEY2, KEY)
+    env = m.compose_project("dl", apps, "/srv/cfg", "/data", 2000, 2000, "Etc/UTC")["services"]["unpackerr"]
+    assert env["environment"]["UN_SONARR_0_URL"] == "http://sonarr:8989"
+    assert env["environment"]["UN_RADARR_0_PATHS_0"] == "/data/torrents"
+    assert env["user"] == "2000:2000" and env["volumes"] == ["/data:/data"]
+    # a Sonarr on another host, given by URL
+    links = [{"name": "sonarr", "kind": "sonarr", "url": "http://download-vm:8989/"}]
+    env = m.compose_project("dl", apps, "/c", "/data", 1, 1, "UTC", links=links)["services"]["unpackerr"]["environment"]
+    assert env["UN_SONARR_0_URL"] == "http://download-vm:8989" and "UN_RADARR_0_URL" not in env
+    with pytest.raises(m.MediaAppsError, match="kind must be one of"):
+        m.arr_links(apps, [{"name": "x", "kind": "plex", "url": "http://x"}])
+
+
+def test_linuxserver_images_get_umask_002():
+    # issue 17 item 4: docs/storage.md wants group-writable media (UMASK 002)
+    apps = m.merge_catalog(CATALOG, ["sonarr", "qbittorrent", "flaresolverr", "seerr"])
+    services = m.compose_project("dl", apps, "/c", "/data", 1, 1, "UTC")["services"]
+    assert services["sonarr"]["environment"]["UMASK"] == "002"
+    assert services["qbittorrent"]["environment"]["UMASK"] == "002"
+    assert "UMASK" not in services["flaresolverr"]["environment"]
+    assert "UMASK" not in services["seerr"]["environment"]
+
+
+def test_health_checks_the_real_programs_pass():
+    # issue 17 item 3: qBittorrent's API answers 403 and NZBGet 401 without a login
+    apps = m.merge_catalog(CATALOG, ["qbittorrent", "nzbget", "sabnzbd"])
+    services = m.compose_project("dl", apps, "/c", "/data", 1, 1, "UTC")["services"]
+    assert services["qbittorrent"]["healthcheck"]["test"] == ["CMD-SHELL", "nc -z localhost 8080 || exit 1"]
+    assert services["nzbget"]["healthcheck"]["test"] == ["CMD-SHELL", "nc -z localhost 6789 || exit 1"]
+    assert "/api?mode=version" in services["sabnzbd"]["healthcheck"]["test"][1]
+
+
+def test_gluetun_depends_on_restart_and_no_dead_firewall_variable():
+    apps = m.merge_catalog(CATALOG, ["qbittorrent", "gluetun"], overrides={"qbittorrent": {"vpn": True}})
+    project = m.compose_project("dl", apps, "/c", "/data", 1, 1, "UTC",
+                                vpn={"outbound_subnets": ["192.0.2.0/24"], "env": {"WIREGUARD_ENDPOINT_PORT": 51820}})
+    qbt, gluetun = project["services"]["qbittorrent"], project["services"]["gluetun"]
+    assert qbt["depends_on"] == {"gluetun": {"condition": "service_healthy", "restart": True}}
+    assert "FIREWALL" not in gluetun["environment"]
+    assert gluetun["environment"]["WIREGUARD_ENDPOINT_PORT"] == "51820"
+    assert m.service_hosts(apps) == {"qbittorrent": "gluetun", "gluetun": "gluetun"}
+    assert m.service_hosts(m.merge_catalog(CATALOG, ["qbittorrent"])) == {"qbittorrent": "qbittorrent"}
+
+
+@pytest.mark.parametrize("provider,vpn_type,keys,missing", [
+    ("custom", "wireguard", ["WIREGUARD_PRIVATE_KEY"],
+     ["WIREGUARD_ADDRESSES", "WIREGUARD_ENDPOINT_IP or VPN_ENDPOINT_IP",
+      "WIREGUARD_ENDPOINT_PORT or VPN_ENDPOINT_PORT", "WIREGUARD_PUBLIC_KEY"]),
+    ("custom", "wireguard", ["WIREGUARD_PRIVATE_KEY", "WIREGUARD_ADDRESSES", "VPN_ENDPOINT_IP",
+                             "WIREGUARD_ENDPOINT_PORT", "WIREGUARD_PUBLIC_KEY"], []),
+    ("mullvad", "wireguard", ["WIREGUARD_PRIVATE_KEY", "WIREGUARD_ADDRESSES"], []),
+    ("airvpn", "wireguard", ["WIREGUARD_PRIVATE_KEY", "WIREGUARD_ADDRESSES"], ["WIREGUARD_PRESHARED_KEY"]),
+    ("protonvpn", "openvpn", ["OPENVPN_USER"], ["OPENVPN_PASSWORD"]),
+    ("custom", "openvpn", [], ["OPENVPN_CUSTOM_CONFIG"]),
+])
+def test_preflight_gluetun_required_keys(provider, vpn_type, keys, missing):
+    # issue 17 item 9: Gluetun exits without these; say so before the stack starts
+    apps = m.merge_catalog(CATALOG, ["qbittorrent", "gluetun"], overrides={"qbittorrent": {"vpn": True}})
+    errors = m.preflight_errors(apps, "compose", SECRETS, vpn={"provider": provider, "type": vpn_type, "keys": keys})
+    if missing:
+        assert len(errors) == 1 and errors[0].startswith("gluetun: %s %s needs %s;" % (provider, vpn_type, ", ".join(missing)))
+    else:
+        assert errors == []
+
+
+def test_preflight_refuses_read_only_media_for_an_app_that_writes_it():
+    # issue 17 item 10: Bazarr writes subtitles; a ro mount loses them silently
+    apps = m.merge_catalog(CATALOG, ["bazarr"], config_root="/srv/cfg")
+    errors = m.preflight_errors(apps, "compose", SECRETS, media_mode="ro")
+    assert len(errors) == 1 and errors[0].startswith("bazarr: writes into the media tree (subtitles")
+    assert m.preflight_errors(apps, "compose", SECRETS, media_mode="rw") == []
+    assert m.preflight_errors(apps, "compose", SECRETS) == []
+    apps = m.merge_catalog(CATALOG, ["bazarr"], overrides={"bazarr": {"media": "ro"}})
+    assert "bazarr: writes into the media tree" in m.preflight_errors(apps, "kubernetes", SECRETS)[0]
+
+
+def test_sabnzbd_host_whitelist_keeps_its_own_and_adds_ours():
+    # issue 17 item 2: SABnzbd answers 403 to Host names not in host_whitelist
+    assert m.sabnzbd_host_whitelist("", ["sabnzbd", "dl-vm"]) == "sabnzbd, dl-vm"
+    ini = "[misc]\nhost_whitelist = ab12cd, sabnzbd,\n[servers]\n[[news]]\nhost = news.example\n"
+    assert m.sabnzbd_host_whitelist(ini, ["sabnzbd", "dl-vm"]) == "ab12cd, sabnzbd, dl-vm"
+    done = "[misc]\nhost_whitelist = ab12cd, sabnzbd, dl-vm\n"
+    assert m.sabnzbd_host_whitelist(done, ["SABnzbd", "dl-vm"]) == "ab12cd, sabnzbd, dl-vm"
+
+
+def test_homepage_widgets_refer_to_secrets_by_variable():
+    apps = m.merge_catalog(CATALOG, ["homepage", "sonarr", "qbittorrent", "gluetun", "flaresolverr", "plex"],
+                           overrides={"qbittorrent": {"vpn": True}})
+    config = m.homepage_config(apps, {"sonarr": KEY}, {"qbittorrent": "pw"}, {"plex": "plex-token"})
+    entries = dict(next(iter(e.items())) for e in config["services"][0]["Media"])
+    assert entries["sonarr"]["widget"] == {"type": "sonarr", "url": "http://sonarr:8989",
+                                           "key": "{{HOMEPAGE_VAR_SONARR_KEY}}"}
+    assert entries["qbittorrent"]["widget"]["url"] == "http://gluetun:8080"
+    assert entries["qbittorrent"]["widget"]["password"] == "{{HOMEPAGE_VAR_QBITTORRENT_PASSWORD}}"
+    assert entries["plex"]["widget"]["key"] == "{{HOMEPAGE_VAR_PLEX_KEY}}"
+    assert "widget" not in entries["flaresolverr"] and "gluetun" not in entries
+    assert config["env"] == {"HOMEPAGE_VAR_SONARR_KEY": KEY, "HOMEPAGE_VAR_QBITTORRENT_PASSWORD": "pw",
+                             "HOMEPAGE_VAR_PLEX_KEY": "plex-token"}
+    assert KEY not in repr(config["services"])
 
 
 @pytest.mark.parametrize("quantity,expected", [
@@ -196,8 +325,3 @@ def test_preflight_vpn_needs_gluetun():
     msg = _only(m.preflight_errors(_good(names=("qbittorrent",), qbittorrent={"vpn": True}), "compose", SECRETS),
                 "qbittorrent")
     assert "gluetun" in msg
-
-
-def test_metallb_objects_refuse_an_empty_pool():
-    with pytest.raises(m.MediaAppsError):
-        m.metallb_objects("media", [])

@@ -102,7 +102,7 @@ def test_pending_keys_from_api_entries():
     pending = [{"key": "memory", "value": "512"}, {"key": "features", "value": "nesting=1", "pending": "nesting=1,keyctl=1"},
                {"key": "mp3", "value": "/x,mp=/y", "delete": 1}]
     assert px.pending_keys(pending) == ["features", "mp3"]
-    assert px.needs_restart("lxc", "dev0") and not px.needs_restart("lxc", "memory")
+    assert not px.needs_restart("lxc", "memory")
     assert px.needs_restart("qemu", "memory") and not px.needs_restart("qemu", "net0")
 
 
@@ -133,7 +133,8 @@ def test_raw_lines_go_before_snapshot_sections_and_replace_their_key():
     head, tail = split_conf(text)
     assert before == ["lxc.cgroup2.devices.allow: c 226:0 rwm"]
     assert after == wanted
-    assert head[-2:] == wanted
+    start = head.index(wanted[0])  # in place of the key's old line, inside the container's own section
+    assert head[start:start + 2] == wanted
     assert "lxc.cgroup2.devices.allow: c 226:0 rwm" not in text
     assert tail == ["[pve:pending]", "memory: 4096", "", "[before-gpu]", "arch: amd64", "memory: 1024"]
     again, _b, _a = set_raw_lines(text, wanted)
@@ -143,3 +144,20 @@ def test_raw_lines_go_before_snapshot_sections_and_replace_their_key():
 def test_raw_lines_reject_non_lxc_keys():
     with pytest.raises(ValueError):
         set_raw_lines(CONF, ["memory: 1"])
+
+
+def test_two_raw_line_owners_do_not_move_each_other():
+    """proxmox_guest writes lxc.idmap, gpu_passthrough the device lines: each rerun is no change (point 9)."""
+    idmap = ["lxc.idmap: u 0 100000 65536", "lxc.idmap: g 0 100000 104", "lxc.idmap: g 104 993 1",
+             "lxc.idmap: g 105 100105 65431"]
+    devices = ["lxc.cgroup2.devices.allow: c 226:128 rwm",
+               "lxc.mount.entry: /dev/dri/renderD128 dev/dri/renderD128 none bind,optional,create=file"]
+    text, _b, _a = set_raw_lines("arch: amd64\nmemory: 512\n", idmap)
+    text, _b, _a = set_raw_lines(text, devices)
+    again, _b, _a = set_raw_lines(text, idmap)
+    assert again == text
+    again, _b, _a = set_raw_lines(again, devices)
+    assert again == text
+    changed, _b, _a = set_raw_lines(text, idmap[:1] + ["lxc.idmap: g 0 100000 65536"])
+    assert changed.splitlines()[2:4] == ["lxc.idmap: u 0 100000 65536", "lxc.idmap: g 0 100000 65536"]
+    assert changed.splitlines()[-2:] == devices

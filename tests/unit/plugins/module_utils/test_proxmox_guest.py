@@ -21,7 +21,7 @@ class FakeModule:
     def __init__(self, check_mode=False, **params):
         self.check_mode = check_mode
         self.params = dict(node="pve", vmid=156, kind="lxc", state="present", running=None, config={}, create={},
-                           password=None, clone=None, clone_full=True, absent_keys=[], restart=False,
+                           password=None, clone=None, clone_full=True, storage=None, absent_keys=[], owned_keys=[], restart=False,
                            confirm_destroy=False, timeout=5)
         self.params.update(params)
         self.warnings = []

@@ -74,3 +74,49 @@ def test_failed_connection_test_names_the_host():
 def test_api_key_that_acts_as_no_user_is_not_usable():
     script = Script([HTTPError("u", 403, "Forbidden", {}, io.BytesIO(b'{"status": 403, "error": "no"}'))])
     assert SeerrClient("http://seerr.example.com:5055", "k3y", opener=script).can_use_api_key() is False
+
+
+class Recorder:
+    """A scripted Jellyseerr: records each request, answers library calls as Jellyseerr does."""
+
+    def __init__(self, libraries):
+        self.libraries = libraries
+        self.calls = []
+
+    def __call__(self, url, method, data, headers, **kwargs):
+        self.calls.append((method, url))
+        from urllib.parse import parse_qs, urlparse
+        query = parse_qs(urlparse(url).query)
+        # server/routes/settings/index.ts: "enabled" set from ?enable on every call of this endpoint
+        wanted = (query.get("enable") or [""])[0].split(",")
+        answer = [dict(lib, enabled=lib["id"] in wanted) for lib in self.libraries]
+        return io.BytesIO(json.dumps(answer).encode())
+
+
+LIBS = [{"id": "a1", "name": "Movies", "type": "movie", "enabled": True},
+        {"id": "b2", "name": "Shows", "type": "show", "enabled": True}]
+
+
+def test_libraries_in_place_need_no_change():
+    from ansible_collections.homelab.mediastack.plugins.module_utils._seerr import reconcile_libraries
+    opener = Recorder(LIBS)
+    client = SeerrClient("http://seerr.example.com:5055", api_key="k", opener=opener)
+    _libs, now, wanted, unknown = reconcile_libraries(client, {"libraries": LIBS}, None, check_mode=False)
+    assert now == wanted == ["Movies", "Shows"] and unknown == []
+    # the sync carried the enabled ids, so it disabled nothing; no second call was needed
+    assert len(opener.calls) == 1 and "enable=a1%2Cb2" in opener.calls[0][1] and "sync=true" in opener.calls[0][1]
+
+
+def test_check_mode_calls_nothing():
+    from ansible_collections.homelab.mediastack.plugins.module_utils._seerr import reconcile_libraries
+    opener = Recorder(LIBS)
+    client = SeerrClient("http://seerr.example.com:5055", api_key="k", opener=opener)
+    _libs, now, wanted, _unknown = reconcile_libraries(client, {"libraries": LIBS}, ["Movies"], check_mode=True)
+    assert opener.calls == [] and now == ["Movies", "Shows"] and wanted == ["Movies"]
+
+
+def test_unset_season_folders_is_true_not_null():
+    # Jellyseerr's OpenAPI validation refuses enableSeasonFolders: null with 400 ("must be boolean").
+    body = resolve_server("sonarr", dict(WANTED, season_folders=None), LOOKUP)
+    assert body["enableSeasonFolders"] is True
+    assert resolve_server("sonarr", dict(WANTED, season_folders=False), LOOKUP)["enableSeasonFolders"] is False

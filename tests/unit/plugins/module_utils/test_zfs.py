@@ -170,3 +170,10 @@ def test_against_the_zfs_standin(tmp_path):
     assert third["updated"] == ["recordsize"]
     assert third["diff"]["before"]["recordsize"] == "131072"
     assert third["properties"]["recordsize"] == {"value": "1048576", "source": "local"}
+
+
+def test_a_quota_of_none_is_sent_as_none():
+    # OpenZFS refuses quota=0 / refquota=0 ("use 'none' to disable quota/refquota"); none means no quota.
+    assert z.command_value("quota", z.normalise("quota", "none")) == "none"
+    assert z.command_value("refquota", "0") == "none"
+    assert z.command_value("quota", z.normalise("quota", "10G")) == str(10 * 1024 ** 3)

@@ -1,0 +1,288 @@
+"""The kubernetes runtime's manifests (issue 13, "Apps on Kubernetes"), rendered offline.
+
+Every object of seeds 000, 001 and 002 (read from inventory/seed-00x) validates strictly with
+kubernetes-validate; the content asserts each fix: the media tree as a static PersistentVolume bound
+by name, no fsGroup on pods with the NFS tree, secrets seeded before the first start by an init step
+(the seed script run by a real POSIX shell here), probes the programs answer without a login, the
+scheduling fields the seeds need (or a refusal), Gluetun as a native sidecar. The same objects go to
+a real API server in tests/integration/test_k8s_seeds.py.
+"""
+
+import copy
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from ansible_collections.homelab.mediastack.plugins.module_utils import _media_apps as m
+from ansible_collections.homelab.mediastack.plugins.module_utils import _media_apps_k8s as k
+from ansible_collections.homelab.mediastack.plugins.module_utils._secrets import qbittorrent_pbkdf2_matches
+
+ROOT = Path(__file__).resolve().parents[4]
+CATALOG = yaml.safe_load((ROOT / "roles" / "media_apps" / "vars" / "main.yml").read_text())["media_apps_catalog"]
+K8S_VERSION = "1.33.0"
+KEYS = {name: "%032x" % (i + 1) for i, name in enumerate(["sonarr", "radarr", "lidarr", "prowlarr", "sabnzbd"])}
+PASSWORDS = {"qbittorrent": "test-only-qbt", "nzbget": "test-only-nzb"}
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML with Ansible's vault references left as text."""
+
+
+def _inventory_vars(seed):
+    """group_vars of the seed inventory merged (all, then cluster_apps), vault references resolved to test values."""
+    values = {}
+    base = ROOT / "inventory" / ("seed-%s" % seed) / "group_vars"
+    for group in ("all", "cluster_apps"):
+        for path in sorted((base / group).glob("*.yml")):
+            values.update(yaml.load(path.read_text(), Loader=_Loader) or {})
+    return values
+
+
+def render_seed(seed, **changes):
+    values = _inventory_vars(seed)
+    apps = m.merge_catalog(CATALOG, values["media_apps_enabled"], overrides=values.get("media_apps_overrides", {}),
+                           extra=values.get("media_apps_catalog_extra", {}))
+    vpn = {"provider": values.get("media_apps_vpn_provider", "custom"), "type": "wireguard",
+           "outbound_subnets": ["10.42.0.0/16", "10.43.0.0/16"], "env": values.get("media_apps_vpn_env", {}),
+           "secrets": dict((key, "test-only") for key in values.get("media_apps_vpn_secrets", {}))}
+    kwargs = dict(api_keys=KEYS, passwords=PASSWORDS, vpn=vpn, metallb_pool="media",
+                  media={"server": values["mediastack_nfs_server"], "path": values["mediastack_nfs_export"],
+                         "storage_class": values["mediastack_storage_classes"]["media"]},
+                  data_root=values["mediastack_data_root"])
+    kwargs.update(changes)
+    objects = k.k8s_manifests(apps, "media", values["mediastack_storage_classes"]["config"], "media-data",
+                              1000, 1000, "Etc/UTC", **kwargs)
+    return apps, yaml.safe_load(yaml.safe_dump(objects))
+
+
+def _find(objects, kind, name):
+    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
+
+
+def _pod(objects, name):
+    return _find(objects, "Deployment", name)["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("seed", ["000", "001", "002"])
+def test_seed_manifests_validate_strictly(seed):
+    _apps, objects = render_seed(seed)
+    for obj in objects:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("where", ["container", "init", "pv"])
+def test_a_manifest_with_a_typo_fails(where):
+    _apps, objects = render_seed("000")
+    if where == "pv":
+        target = copy.deepcopy(_find(objects, "PersistentVolume", "media-media-data"))
+        target["spec"]["volumeMode "] = "Filesystem"  # a stray space in the field name
+    else:
+        target = copy.deepcopy(_find(objects, "Deployment", "qbittorrent"))
+        pod = target["spec"]["template"]["spec"]
+        (pod["containers"][0] if where == "container" else pod["initContainers"][0])["volumeMount"] = []
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(target, K8S_VERSION, strict=True)
+
+
+def test_media_is_a_static_volume_of_the_nas_bound_by_name():
+    _apps, objects = render_seed("000")
+    pv = _find(objects, "PersistentVolume", "media-media-data")
+    pvc = _find(objects, "PersistentVolumeClaim", "media-data")
+    assert pv["spec"]["csi"]["volumeAttributes"] == {"server": "10.69.1.163", "share": "/mnt/media"}
+    assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert "claimRef" not in pv["spec"]  # the PV controller writes it when it binds the claim
+    assert pvc["spec"]["volumeName"] == "media-media-data"
+    # one storage class name on both sides, from mediastack_storage_classes.media
+    assert pv["spec"]["storageClassName"] == pvc["spec"]["storageClassName"] == "nfs-media"
+    # mounted once, at the data root, in every app that uses the media tree
+    mounts = [vm for vm in _pod(objects, "sonarr")["containers"][0]["volumeMounts"] if vm["name"] == "data"]
+    assert mounts == [{"name": "data", "mountPath": "/data", "readOnly": False}]
+
+
+def test_media_volume_needs_the_nfs_server():
+    with pytest.raises(m.MediaAppsError, match="mediastack_nfs_server"):
+        render_seed("000", media={"server": "", "path": "/mnt/media", "storage_class": "nfs-media"})
+
+
+@pytest.mark.parametrize("seed", ["000", "001", "002"])
+def test_no_fsgroup_on_pods_with_the_nfs_tree(seed):
+    apps, objects = render_seed(seed)
+    for name, app in apps.items():
+        if name == "gluetun":
+            continue
+        pod = _pod(objects, name)
+        if app["media"] != "none":
+            assert "fsGroup" not in pod.get("securityContext", {}), name
+        else:
+            assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch", name
+
+
+def test_probes_answer_without_a_login():
+    apps = m.merge_catalog(CATALOG, ["qbittorrent", "nzbget", "sonarr"])
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                              passwords=PASSWORDS, media={"server": "192.0.2.20", "path": "/data",
+                                                          "storage_class": "nfs-media"})
+    qbt = _pod(objects, "qbittorrent")["containers"][0]
+    # /api/v2/app/version answers 403 without a login: the port is the check, as the image's own
+    # run script does (nc -z), never the API
+    assert qbt["readinessProbe"]["tcpSocket"] == {"port": 8080} and "httpGet" not in qbt["readinessProbe"]
+    nzb = _pod(objects, "nzbget")["containers"][0]
+    # NZBGet answers 401 on every page without a login: the port is the check
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        assert nzb[probe]["tcpSocket"] == {"port": 6789} and "httpGet" not in nzb[probe]
+    assert _pod(objects, "sonarr")["containers"][0]["livenessProbe"]["httpGet"]["path"] == "/ping"
+
+
+def _seeded(objects, app):
+    pod = _pod(objects, app)
+    seed = next(c for c in pod["initContainers"] if c["name"] == "seed-config")
+    return pod, seed
+
+
+def _run_seed(seed, secret, tmp_path, config_dir, existing=None):
+    """Run the init container's script with a real POSIX shell, its env from the Secret, /config in tmp_path."""
+    env = {"PATH": os.environ["PATH"]}
+    for item in seed["env"]:
+        if "valueFrom" in item:
+            env[item["name"]] = secret["stringData"][item["valueFrom"]["secretKeyRef"]["key"]]
+        else:
+            env[item["name"]] = item["value"]
+    env["PUID"], env["PGID"] = str(os.getuid()), str(os.getgid())
+    target = Path(str(tmp_path) + env["SEED_FILE"][len(config_dir):])
+    env["SEED_FILE"] = str(target)
+    env["SEED_TEMPLATE"] = ""
+    if existing is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(existing)
+    script = seed["command"][2]
+    subprocess.run(["/bin/sh", "-c", script], env=env, check=True)
+    return target.read_text()
+
+
+def test_secrets_are_in_place_before_the_first_start(tmp_path):
+    apps = m.merge_catalog(CATALOG, ["qbittorrent", "sabnzbd", "nzbget"])
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                              passwords=PASSWORDS, media={"server": "192.0.2.20", "path": "/data",
+                                                          "storage_class": "nfs-media"})
+    secret = _find(objects, "Secret", "media-apps-secrets")
+    text = yaml.safe_dump([o for o in objects if o["kind"] != "Secret"])
+    for value in list(PASSWORDS.values()) + [KEYS["sabnzbd"], secret["stringData"]["QBITTORRENT_WEBUI_PASSWORD_PBKDF2"]]:
+        assert value not in text  # only in the Secret
+    # qBittorrent: a fresh config, then an existing one whose password was changed in the app
+    _pod_qbt, seed = _seeded(objects, "qbittorrent")
+    assert seed["image"] == "lscr.io/linuxserver/qbittorrent:%s" % CATALOG["qbittorrent"]["tag"]
+    conf = _run_seed(seed, secret, tmp_path / "qbt", "/config")
+    stored = [line.split("=", 1)[1] for line in conf.splitlines() if line.startswith("WebUI\\Password_PBKDF2=")]
+    assert len(stored) == 1 and qbittorrent_pbkdf2_matches(PASSWORDS["qbittorrent"], stored[0].strip('"'))
+    assert "WebUI\\Username=admin" in conf.splitlines()
+    changed = conf.replace(stored[0], '"@ByteArray(other:hash)"') + "[Network]\nCookies=@Invalid()\n"
+    again = _run_seed(seed, secret, tmp_path / "qbt", "/config", existing=changed)
+    assert again.count("WebUI\\Password_PBKDF2=") == 1 and stored[0] in again and "Cookies=@Invalid()" in again
+    # SABnzbd: API key and the host whitelist (the Service's names), in [misc]
+    _pod_sab, seed = _seeded(objects, "sabnzbd")
+    ini = _run_seed(seed, secret, tmp_path / "sab", "/config", existing="[misc]\nport = 8080\napi_key = old\n")
+    assert "api_key = %s" % KEYS["sabnzbd"] in ini.splitlines() and "api_key = old" not in ini
+    assert "host_whitelist = sabnzbd, sabnzbd.media, sabnzbd.media.svc, sabnzbd.media.svc.cluster.local" in ini
+    assert ini.count("[misc]") == 1 and "port = 8080" in ini
+    # NZBGet: the password from the Secret into ControlPassword (the image's default file otherwise)
+    _pod_nzb, seed = _seeded(objects, "nzbget")
+    conf = _run_seed(seed, secret, tmp_path / "nzb", "/config", existing="MainDir=/data\nControlPassword=tegbzn6789\n")
+    assert "ControlPassword=%s" % PASSWORDS["nzbget"] in conf.splitlines() and "tegbzn6789" not in conf
+    assert "MainDir=/data" in conf and "ControlUsername=nzbget" in conf
+
+
+def test_seed_script_runs_under_busybox_too(tmp_path):
+    """The LinuxServer images are Alpine (busybox sh and awk)."""
+    busybox = shutil.which("busybox")
+    if not busybox:
+        pytest.skip("busybox not installed")
+    apps = m.merge_catalog(CATALOG, ["sabnzbd"])
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                              media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
+    _pod_sab, seed = _seeded(objects, "sabnzbd")
+    env = dict((e["name"], e.get("value", KEYS["sabnzbd"])) for e in seed["env"])
+    env.update(PATH=os.environ["PATH"], SEED_FILE=str(tmp_path / "sabnzbd.ini"), PUID=str(os.getuid()),
+               PGID=str(os.getgid()))
+    subprocess.run([busybox, "sh", "-c", seed["command"][2]], env=env, check=True)
+    assert "api_key = %s" % KEYS["sabnzbd"] in (tmp_path / "sabnzbd.ini").read_text()
+
+
+def test_seed_002_scheduling_gpu_tolerations_and_extra_volumes():
+    _apps, objects = render_seed("002")
+    worker = _pod(objects, "clusterplex-worker")
+    assert worker["nodeSelector"] == {"gpu": "true"}
+    assert worker["tolerations"] == [{"key": "gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
+    assert worker["containers"][0]["resources"]["limits"]["gpu.intel.com/i915"] == "1"
+    assert {"name": "transcode", "emptyDir": {}} in worker["volumes"]
+    assert {"name": "transcode", "mountPath": "/transcode", "readOnly": False} in worker["containers"][0]["volumeMounts"]
+    plex = _pod(objects, "plex")
+    assert plex["nodeSelector"] == {"node.longhorn.io/storage": "enabled"}
+    assert plex["tolerations"][0]["key"] == "node.longhorn.io/storage"
+    assert plex["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"] == 100
+
+
+def test_seed_001_pins_by_hostname():
+    apps, objects = render_seed("001")
+    for name in apps:
+        if name != "gluetun":
+            assert _pod(objects, name)["nodeSelector"] == {"kubernetes.io/hostname": "pi5-worker-1"}, name
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"volumes": ["/srv/transcode:/transcode"]}, "volumes (Compose bind mounts) cannot run on Kubernetes"),
+    ({"hostNetwork": True}, "does not know the field(s) hostNetwork"),
+    ({"devices": ["/dev/dri:/dev/dri"]}, "need privileged: true on Kubernetes"),
+    ({"tolerations": [{"key": "gpu", "effect": "NoSchedule", "operater": "Exists"}]}, "a toleration has fields"),
+    ({"extra_volumes": [{"name": "transcode", "mount": "/transcode"}]}, "needs name, mount and exactly one of"),
+])
+def test_what_the_runtime_cannot_honour_is_refused(fields, message):
+    apps = m.merge_catalog(CATALOG, ["plex"], overrides={"plex": fields})
+    with pytest.raises(m.MediaAppsError, match=r"plex: .*" + message.replace("(", r"\(").replace(")", r"\)")):
+        k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC",
+                        media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
+
+
+def test_capabilities_and_devices_with_privileged():
+    apps = m.merge_catalog(CATALOG, ["plex"], overrides={"plex": {"privileged": True, "devices": ["/dev/dri:/dev/dri"],
+                                                                   "cap_add": ["SYS_ADMIN"]}})
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC",
+                              media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
+    container = _pod(objects, "plex")["containers"][0]
+    assert container["securityContext"] == {"capabilities": {"add": ["SYS_ADMIN"]}, "privileged": True}
+    assert {"name": "dev-0", "mountPath": "/dev/dri"} in container["volumeMounts"]
+    with pytest.raises(m.MediaAppsError, match="PodSecurity level baseline forbids"):
+        k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", pod_security="baseline",
+                        media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
+
+
+def test_gluetun_is_a_native_sidecar_healthy_before_the_app():
+    _apps, objects = render_seed("001")
+    pod = _pod(objects, "qbittorrent")
+    assert [c["name"] for c in pod["containers"]] == ["qbittorrent"]
+    names = [c["name"] for c in pod["initContainers"]]
+    assert names == ["seed-config", "gluetun"]  # config seeded, then the tunnel, then the app
+    gluetun = pod["initContainers"][1]
+    assert gluetun["restartPolicy"] == "Always"
+    assert gluetun["startupProbe"]["exec"]["command"] == ["/gluetun-entrypoint", "healthcheck"]
+    env = dict((e["name"], e.get("value")) for e in gluetun["env"])
+    assert env["FIREWALL_INPUT_PORTS"] == "6881,8080"  # the app's ports reach it through the firewall
+    assert env["FIREWALL_OUTBOUND_SUBNETS"] == "10.42.0.0/16,10.43.0.0/16"
+    assert env["SERVER_COUNTRIES"] == "USA" and env["VPN_SERVICE_PROVIDER"] == "mullvad"
+    assert "FIREWALL" not in env  # not a Gluetun setting
+    secret_refs = [e["name"] for e in gluetun["env"] if "valueFrom" in e]
+    assert secret_refs == ["WIREGUARD_ADDRESSES", "WIREGUARD_PRIVATE_KEY"]
+    assert gluetun["securityContext"] == {"capabilities": {"add": ["NET_ADMIN"]}}
+    assert not any(o["kind"] == "Deployment" and o["metadata"]["name"] == "gluetun" for o in objects)
+
+
+def test_load_balancer_ips_are_asked_for_by_each_app():
+    _apps, objects = render_seed("000")
+    services = dict((o["metadata"]["name"], o) for o in objects if o["kind"] == "Service")
+    assert services["sabnzbd"]["metadata"]["annotations"] == {"metallb.io/loadBalancerIPs": "10.69.1.161",
+                                                              "metallb.io/address-pool": "media"}
+    assert all(s["spec"]["type"] == "LoadBalancer" for s in services.values())
