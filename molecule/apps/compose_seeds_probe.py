@@ -60,8 +60,8 @@ def run(unit, argv, env, check, timeout=90):
         if result.get("ready"):
             break
         time.sleep(2)
-    subprocess.run(["systemctl", "stop", unit], capture_output=True)
-    subprocess.run(["systemctl", "reset-failed", unit], capture_output=True)
+    subprocess.run(["systemctl", "stop", unit], capture_output=True, check=False)
+    subprocess.run(["systemctl", "reset-failed", unit], capture_output=True, check=False)
     return result
 
 
@@ -98,7 +98,7 @@ def nzbget():
 
     def login(user, password):
         token = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-        status, body, _ = http("http://nzbget:6789/jsonrpc/version", headers={"Authorization": "Basic " + token})
+        status, body, _unused = http("http://nzbget:6789/jsonrpc/version", headers={"Authorization": "Basic " + token})
         return {"status": status, "body": body[:200]}
 
     def check():
@@ -120,7 +120,7 @@ def sabnzbd():
     key = "0123456789abcdef0123456789abcdef"
 
     def api(host_header, apikey=key):
-        status, body, _ = http("http://127.0.0.1:8080/api?mode=queue&output=json&apikey=%s" % apikey,
+        status, body, _unused = http("http://127.0.0.1:8080/api?mode=queue&output=json&apikey=%s" % apikey,
                                headers={"Host": host_header})
         return {"status": status, "ok": status == 200 and '"queue"' in body}
 

@@ -198,7 +198,7 @@ def preflight_errors(apps, runtime, secrets=None, pool=None, nfs_hits=None, host
             errors.append('%s: writes into the media tree (%s) but its media mount is read-only; give it '
                           'media_apps_overrides.%s.media: rw (and run it on a host whose media_apps_media_mode is '
                           "rw or '')" % (name, app['writes_media'] if isinstance(app['writes_media'], str)
-                                          else 'media files', name))
+                                         else 'media files', name))
     if vpn is not None and 'gluetun' in apps and runtime != 'native' and any(a.get('vpn') for a in apps.values()):
         errors.extend(gluetun_errors(vpn))
     return errors

@@ -95,8 +95,8 @@ def plan_section(found, wanted, purge_paths=False):
         return None, found['paths'], ('Library %s is of type %s, not %s; Plex cannot change the type of a library. '
                                       'Remove it (state=absent) and create it again.'
                                       % (found['name'], found['type'], wanted['type']))
-    paths = list(wanted['paths']) if purge_paths else found['paths'] + [p for p in wanted['paths']
-                                                                          if p not in found['paths']]
+    added = [p for p in wanted['paths'] if p not in found['paths']]
+    paths = list(wanted['paths']) if purge_paths else found['paths'] + added
     if set(paths) == set(found['paths']):
         return None, found['paths'], None
     return 'update', paths, None

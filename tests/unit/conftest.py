@@ -63,7 +63,6 @@ class KubeLab:
         return config.new_client_from_config(config_file=self.kubeconfig)
 
 
-
 @pytest.fixture(name="kube_lab", scope="session")
 def fixture_kube_lab(tmp_path_factory):
     """One control plane for the whole test session, stopped at its end.

@@ -73,6 +73,7 @@ def reference_dir():
         return explicit
     return os.path.join(os.environ.get("MEDIASTACK_REFERENCE") or os.path.join(REPO, "..", "shared", "reference"), "arr")
 
+
 # appName, API version and version of the recorded OpenAPI documents (reference/arr/SOURCES.md);
 # default ports: each app's ConfigFileProvider.Port default
 APPS = {
@@ -141,7 +142,8 @@ CONFIG_SEED = {
     "indexer": {"minimumAge": 0, "retention": 0, "maximumSize": 0, "rssSyncInterval": 60},
 }
 
-# command name -> commandName, per app (each app's NzbDrone.Core/**/Commands/*Command.cs class names) (the ones the stand-in knows; they only change status except the sync)
+# command name -> commandName, per app (each app's NzbDrone.Core/**/Commands/*Command.cs class names)
+# (the ones the stand-in knows; they only change status except the sync)
 COMMANDS = {
     "all": {"CheckHealth": "Check Health", "Backup": "Backup", "ApplicationUpdateCheck": "Application Update Check"},
     "sonarr": {"RescanSeries": "Rescan Series", "RefreshSeries": "Refresh Series", "RssSync": "Rss Sync",

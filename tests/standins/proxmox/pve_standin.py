@@ -552,7 +552,7 @@ def lxc_check_perm(user, old, new, delete):
             other = False
             if deleting:
                 flags = parse_value("lxc", opt, old.get(opt, ""))
-                other = not (list(flags) == ["nesting"]) and bool(flags)
+                other = list(flags) != ["nesting"] and bool(flags)
             elif olds is not None:  # existing features: compare old vs new per flag
                 for flag in set(olds) | set(feats):
                     if olds.get(flag, "") != feats.get(flag, "") and flag != "nesting":
@@ -733,7 +733,7 @@ def qemu_drive(guest, opt, value, old):
     value = ",".join([drive.pop("file")] + ["%s=%s" % (k, v) for k, v in drive.items()])
     if old:  # QemuServer vmconfig_register_unused_drive when a disk is replaced
         old_file = old.split(",")[0].replace("file=", "")
-        if "media=cdrom" not in old and old_file != value.split(",")[0]:
+        if "media=cdrom" not in old and old_file != value.split(",", maxsplit=1)[0]:
             add_unused(guest.conf, old_file)
     return value
 
@@ -1480,7 +1480,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             status, body, reason = handle(method, self.path, self.headers, self._params(method))
         except Exception as exc:  # pylint: disable=broad-except
-            status, body, reason = 500, {"data": None, "message": "%s\n" % exc}, str(exc).split("\n")[0][:200]
+            status, body, reason = 500, {"data": None, "message": "%s\n" % exc}, str(exc).split("\n", maxsplit=1)[0][:200]
         data = json.dumps(body).encode()
         self.send_response(status, reason)
         self.send_header("Content-Type", "application/json;charset=UTF-8")

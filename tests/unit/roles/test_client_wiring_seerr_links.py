@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "client_wiring"

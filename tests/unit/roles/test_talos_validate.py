@@ -81,7 +81,7 @@ def test_gen_config_prints_the_golden_output(kind, version):
 @pytest.mark.parametrize("version", ["v1.11", "v1.12", "v1.13"])
 @pytest.mark.parametrize("kind", ["controlplane", "worker"])
 def test_validate_accepts_real_gen_config_output(kind, version):
-    text, _ = gen(kind, version)
+    text, _unused = gen(kind, version)
     assert "persist: true" in text
     assert ("kind: HostnameConfig" in text) == (version != "v1.11")
     result = talosctl("validate", "--config", "/dev/stdin", "--mode", "metal", "--strict", stdin=text)
@@ -118,7 +118,7 @@ def test_validate_refuses_what_a_node_refuses():
 
 def test_oldest_talosctl_refuses_documents_its_release_does_not_know():
     # Seed 000 runs Talos 1.11: HostnameConfig is registered from 1.12.0, a 1.11 node refuses it.
-    text, _ = gen("worker", "v1.11", binary=TALOSCTL_OLDEST)
+    text, _unused = gen("worker", "v1.11", binary=TALOSCTL_OLDEST)
     result = talosctl("validate", "--config", "/dev/stdin", "--mode", "metal", "--strict", stdin=text,
                       binary=TALOSCTL_OLDEST)
     assert result.returncode == 0, result.stderr

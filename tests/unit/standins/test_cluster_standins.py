@@ -96,8 +96,8 @@ def test_agent_with_right_token_registers_with_taint(k3s_server):
 
 
 def _start_server(tmp_path, name, port, extra="", env_extra=None):
-    (tmp_path / ("%s.yaml" % name)).write_text("token: right-token-0123456789\nhttps-listen-port: %d\nnode-name: %s\n%s"
-                                             % (port, name, extra))
+    config = "token: right-token-0123456789\nhttps-listen-port: %d\nnode-name: %s\n%s" % (port, name, extra)
+    (tmp_path / ("%s.yaml" % name)).write_text(config)
     env = dict(os.environ, K3S_STANDIN_DATA_DIR=str(tmp_path / name), K3S_STANDIN_KUBECONFIG=str(tmp_path / (name + ".kc")),
                **(env_extra or {}))
     return subprocess.Popen(K3S + ["server", "--config", str(tmp_path / ("%s.yaml" % name))], env=env,  # pylint: disable=consider-using-with

@@ -122,7 +122,7 @@ def test_library_lifecycle(server, tmp_path):
 def test_existing_name_gets_a_number_not_an_error(server, tmp_path):
     # LibraryManager.AddVirtualFolder: while the folder exists, "<name>2", "<name>3"... no error.
     token = wizard(server)
-    for _ in range(2):
+    for _unused in range(2):
         assert call(server + "/Library/VirtualFolders?name=Movies&collectionType=movies", "POST", token=token)[0] == 204
     names = [f["Name"] for f in call(server + "/Library/VirtualFolders", token=token)[1]]
     assert names == ["Movies", "Movies2"]
@@ -131,7 +131,7 @@ def test_existing_name_gets_a_number_not_an_error(server, tmp_path):
 def test_missing_folder_on_create_is_400_generic(server):
     # AddVirtualFolder: ArgumentException("The specified path does not exist") -> 400, generic body.
     token = wizard(server)
-    status, text, _ = call(server + "/Library/VirtualFolders?name=X&paths=/does/not/exist", "POST", token=token, raw=True)
+    status, text, _unused = call(server + "/Library/VirtualFolders?name=X&paths=/does/not/exist", "POST", token=token, raw=True)
     assert (status, text) == (400, "Error processing request.")
     assert call(server + "/Library/VirtualFolders", token=token)[1] == []
 
@@ -156,7 +156,7 @@ def test_collection_type_binds_case_insensitively_and_by_number(server):
 def test_delete_unknown_library_is_400_with_exception_text(server):
     # RemoveVirtualFolder catches the DirectoryNotFoundException and answers BadRequest(ex.ToString()).
     token = wizard(server)
-    status, text, _ = call(server + "/Library/VirtualFolders?name=Nope", "DELETE", token=token, raw=True)
+    status, text, _unused = call(server + "/Library/VirtualFolders?name=Nope", "DELETE", token=token, raw=True)
     assert status == 400 and "DirectoryNotFoundException" in text
 
 

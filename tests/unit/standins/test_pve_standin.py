@@ -59,7 +59,7 @@ def token_api(pve):
 
 
 def wait(api, upid):
-    for _ in range(100):
+    for _unused in range(100):
         status = api.nodes("pve").tasks(upid).status.get()
         if status["status"] == "stopped":
             return status

@@ -91,7 +91,7 @@ def test_anonymous_settings_are_403_with_status_and_error(servers):
 def test_auth_jellyfin_body_is_validated_first(servers):
     # jellyseerr-api.yml /auth/jellyfin: username and password required -> express-openapi-validator 400.
     _port, base = servers
-    status, answer, _ = call(base + "/auth/jellyfin", "POST", {"username": "admin"})
+    status, answer, _unused = call(base + "/auth/jellyfin", "POST", {"username": "admin"})
     assert status == 400 and answer["errors"][0]["path"] == "/body/password"
     assert answer["message"] == "request/body must have required property 'password'"
 
@@ -106,7 +106,7 @@ def test_first_sign_in_needs_a_hostname(servers):
 def test_unreachable_jellyfin_is_404_invalid_url(servers):
     # server/api/jellyfin.ts login: no answer -> ApiError(404, INVALID_URL).
     _port, base = servers
-    status, answer, _ = call(base + "/auth/jellyfin", "POST", {
+    status, answer, _unused = call(base + "/auth/jellyfin", "POST", {
         "username": "a", "password": "b", "hostname": "127.0.0.1", "port": 9, "serverType": 2})
     assert (status, answer) == (404, {"message": "INVALID_URL"})
 
@@ -114,7 +114,7 @@ def test_unreachable_jellyfin_is_404_invalid_url(servers):
 def test_wrong_password_is_401_invalid_credentials(servers):
     port, base = servers
     jellyfin_ready(port)
-    status, answer, _ = call(base + "/auth/jellyfin", "POST", {
+    status, answer, _unused = call(base + "/auth/jellyfin", "POST", {
         "username": "admin", "password": "wrong", "hostname": "127.0.0.1", "port": port, "serverType": 2})
     assert (status, answer) == (401, {"message": "INVALID_CREDENTIALS"})
 
@@ -123,10 +123,10 @@ def test_first_sign_in_links_jellyfin_and_a_second_hostname_is_refused(servers):
     # auth.ts: the first sign-in stores the address and a Jellyfin API key; a later hostname -> 500.
     port, base = servers
     cookie = first_sign_in(port, base)
-    status, settings, _ = call(base + "/settings/jellyfin", headers=cookie)
+    status, settings, _unused = call(base + "/settings/jellyfin", headers=cookie)
     # GET /settings/jellyfin answers settings.jellyfin as stored: apiKey included (no masking).
     assert status == 200 and settings["ip"] == "127.0.0.1" and len(settings["apiKey"]) == 32
-    status, answer, _ = call(base + "/auth/jellyfin", "POST", {
+    status, answer, _unused = call(base + "/auth/jellyfin", "POST", {
         "username": "admin", "password": "pw", "hostname": "127.0.0.1", "port": port})
     assert (status, answer) == (500, {"error": "Jellyfin hostname already configured"})
 
@@ -150,7 +150,7 @@ def test_library_calls_without_enable_disable_every_library(servers):
          headers={"X-Emby-Token": token})
     call("http://127.0.0.1:%d/Library/VirtualFolders?name=Music&collectionType=music" % port, "POST",
          headers={"X-Emby-Token": token})
-    status, libraries, _ = call(base + "/settings/jellyfin/library?sync=true", headers=cookie)
+    status, libraries, _unused = call(base + "/settings/jellyfin/library?sync=true", headers=cookie)
     # mapLibraries: music is left out; movies -> type movie.
     assert status == 200 and [(lib["name"], lib["type"]) for lib in libraries] == [("Movies", "movie")]
     ident = libraries[0]["id"]
@@ -173,19 +173,19 @@ def test_arr_servers(servers):
     # jellyseerr-api.yml SonarrSettings (required, types) first.
     port, base = servers
     cookie = first_sign_in(port, base)
-    status, created, _ = call(base + "/settings/sonarr", "POST", dict(SONARR), headers=cookie)
+    status, created, _unused = call(base + "/settings/sonarr", "POST", dict(SONARR), headers=cookie)
     assert status == 201 and created["id"] == 0
     assert call(base + "/settings/sonarr", "POST", dict(SONARR, name="Two"), headers=cookie)[1]["id"] == 1
     assert [s["isDefault"] for s in call(base + "/settings/sonarr", headers=cookie)[1]] == [False, True]
     missing = dict(SONARR)
     del missing["activeProfileName"]
-    status, answer, _ = call(base + "/settings/sonarr", "POST", missing, headers=cookie)
+    status, answer, _unused = call(base + "/settings/sonarr", "POST", missing, headers=cookie)
     assert status == 400 and answer["errors"][0]["errorCode"] == "required.openapi.validation"
-    status, answer, _ = call(base + "/settings/sonarr", "POST", dict(SONARR, port="8989"), headers=cookie)
+    status, answer, _unused = call(base + "/settings/sonarr", "POST", dict(SONARR, port="8989"), headers=cookie)
     assert status == 400 and answer["message"] == "request/body/port must be number"
     assert call(base + "/settings/sonarr/7", "PUT", dict(SONARR), headers=cookie)[:2] == (
         404, {"status": "404", "message": "Settings instance not found"})
-    status, removed, _ = call(base + "/settings/sonarr/0", "DELETE", headers=cookie)
+    status, removed, _unused = call(base + "/settings/sonarr/0", "DELETE", headers=cookie)
     assert status == 200 and removed["name"] == "Sonarr"
 
 
@@ -195,7 +195,7 @@ def test_arr_test_endpoint(servers):
     port, base = servers
     cookie = first_sign_in(port, base)
     probe = {"hostname": "sonarr", "port": 8989, "apiKey": SONARR["apiKey"], "useSsl": False}
-    status, answer, _ = call(base + "/settings/sonarr/test", "POST", probe, headers=cookie)
+    status, answer, _unused = call(base + "/settings/sonarr/test", "POST", probe, headers=cookie)
     assert status == 200 and answer["rootFolders"] == [{"id": 1, "path": "/data/media/tv"}]
     assert answer["languageProfiles"] is None
     assert call(base + "/settings/sonarr/test", "POST", dict(probe, apiKey="x"), headers=cookie)[:2] == (

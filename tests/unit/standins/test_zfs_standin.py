@@ -40,17 +40,17 @@ def test_no_kernel_module(tmp_path):
 def test_get_scripted_exact(zfs):
     # zfs-get.8: -H tab-separated, no header; -p exact numbers; source local/default/inherited from.
     assert zfs("create", "-o", "recordsize=1M", "tank/media")[0] == 0
-    rc, out, _ = zfs("get", "-H", "-p", "-o", "name,property,value,source", "recordsize,compression", "tank/media")
+    rc, out, _unused = zfs("get", "-H", "-p", "-o", "name,property,value,source", "recordsize,compression", "tank/media")
     assert rc == 0
     assert out.splitlines() == ["tank/media\trecordsize\t1048576\tlocal", "tank/media\tcompression\ton\tdefault"]
-    rc, out, _ = zfs("get", "-H", "-o", "value,source", "mountpoint", "tank/media")
+    rc, out, _unused = zfs("get", "-H", "-o", "value,source", "mountpoint", "tank/media")
     assert out.split("\t") == [str(zfs.root / "tank" / "media"), "inherited from tank\n"]
 
 
 def test_human_sizes_and_header(zfs):
     # zfs-list.8 without -H: a header of the column names (zfs_prop.c colname RECSIZE); zfs_nicenum sizes.
     zfs("create", "-o", "recordsize=1M", "tank/a")
-    rc, out, _ = zfs("list", "-o", "name,recordsize", "-r", "tank")
+    rc, out, _unused = zfs("list", "-o", "name,recordsize", "-r", "tank")
     lines = out.splitlines()
     assert rc == 0 and lines[0].split() == ["NAME", "RECSIZE"]
     assert lines[1].split() == ["tank", "128K"] and lines[2].split() == ["tank/a", "1M"]

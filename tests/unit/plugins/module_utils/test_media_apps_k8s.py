@@ -248,8 +248,8 @@ def test_what_the_runtime_cannot_honour_is_refused(fields, message):
 
 
 def test_capabilities_and_devices_with_privileged():
-    apps = m.merge_catalog(CATALOG, ["plex"], overrides={"plex": {"privileged": True, "devices": ["/dev/dri:/dev/dri"],
-                                                                   "cap_add": ["SYS_ADMIN"]}})
+    plex = {"privileged": True, "devices": ["/dev/dri:/dev/dri"], "cap_add": ["SYS_ADMIN"]}
+    apps = m.merge_catalog(CATALOG, ["plex"], overrides={"plex": plex})
     objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC",
                               media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
     container = _pod(objects, "plex")["containers"][0]

@@ -276,7 +276,7 @@ def test_unreachable_api_gives_a_clear_message(pve):
 
 def test_task_403_says_so(pve, monkeypatch):
     ct(pve, running=False)
-    monkeypatch.setattr(pve.mod, "task_status", lambda user, upid: (_ for _ in ()).throw(pve.mod.perm_exc("/nodes/pve, Sys.Audit")))
+    monkeypatch.setattr(pve.mod, "task_status", lambda user, upid: (_unused for _unused in ()).throw(pve.mod.perm_exc("/nodes/pve, Sys.Audit")))
     start = time.time()
     outcome, result, _m = run(pve, running=True, timeout=60)
     assert outcome == "failed" and "403" in result["msg"] and time.time() - start < 10
@@ -284,7 +284,7 @@ def test_task_403_says_so(pve, monkeypatch):
 
 def test_task_595_says_so(pve, monkeypatch):
     ct(pve, running=False)
-    monkeypatch.setattr(pve.mod, "task_status", lambda user, upid: (_ for _ in ()).throw(pve.mod.ApiError(595, "No route to host")))
+    monkeypatch.setattr(pve.mod, "task_status", lambda user, upid: (_unused for _unused in ()).throw(pve.mod.ApiError(595, "No route to host")))
     start = time.time()
     outcome, result, _m = run(pve, running=True, timeout=60)
     assert outcome == "failed" and "595" in result["msg"] and "could not be reached" in result["msg"]
