@@ -1,5 +1,6 @@
 # homelab.mediastack — developer entry points.
 #   make lab        start the local lab and run playbooks/site.yml against it (the main job)
+#   make lab SEED=004   the same for a seed's inventory (inventory/seed-004) mapped onto lab hosts
 #   make test       every test: lint, sanity, unit, molecule (what CI runs)
 #   make bench      the *arr wiring benchmark (wall time, HTTP requests; not part of make test)
 #   make tools      build the pinned upstream tools (talosctl, Kubernetes control plane, etcd, kwok)
@@ -93,11 +94,33 @@ test: setup
 	$(MAKE) --no-print-directory tools lint sanity unit build molecule; \
 	echo "==> make test: all steps passed in $$(( $$(date +%s) - start )) s"
 
-lab: setup base-image tools
-	bash scripts/lab.sh up
-	ansible-playbook tests/lab/standins.yml -i inventory/lab
-	ansible-playbook playbooks/site.yml -i inventory/lab
+# make lab SEED=NNN: the seed's inventory unchanged, plus the lab's overlay of addresses and
+# connection settings (tests/lab/seeds/seed-NNN/inventory), its own containers, network and state.
+SEED ?=
+ifeq ($(SEED),)
+LAB_INVENTORY := $(ROOT)/inventory/lab
+LAB_STANDINS := tests/lab/standins.yml
+LAB_STATE := $(ROOT)/.lab
+LAB_PREFIX := mediastack-lab-
+else
+LAB_INVENTORY := $(ROOT)/inventory/seed-$(SEED):$(ROOT)/tests/lab/seeds/seed-$(SEED)/inventory
+LAB_STANDINS := tests/lab/seeds/seed-$(SEED)/standins.yml
+LAB_STATE := $(ROOT)/.lab/seed-$(SEED)
+LAB_PREFIX := mediastack-seed$(SEED)-
+endif
+LAB_INVENTORY_ARGS := $(addprefix -i ,$(subst :, ,$(LAB_INVENTORY)))
 
+lab: export LAB_INVENTORY := $(LAB_INVENTORY)
+lab: export LAB_STATE := $(LAB_STATE)
+lab: export LAB_PREFIX := $(LAB_PREFIX)
+lab: setup base-image tools
+	@if [ -n "$(SEED)" ] && [ ! -d tests/lab/seeds/seed-$(SEED) ]; then \
+	  echo "lab: no lab overlay for seed $(SEED) (tests/lab/seeds/seed-$(SEED))" >&2; exit 2; fi
+	bash scripts/lab.sh up
+	ansible-playbook $(LAB_STANDINS) $(LAB_INVENTORY_ARGS)
+	ansible-playbook playbooks/site.yml $(LAB_INVENTORY_ARGS)
+
+# Removes every lab: the plain lab and every seed's (containers and networks carry the lab label).
 lab-down:
 	bash scripts/lab.sh down
 

@@ -2,16 +2,23 @@
 # Start or remove the local lab: the hosts of inventory/lab as podman containers with systemd
 # and sshd, on their own podman network, reached over SSH with a key made for this lab.
 #   scripts/lab.sh up     create what is missing, start what is stopped, reuse what runs
-#   scripts/lab.sh down   remove every lab container, the network and .lab/
+#   scripts/lab.sh down   remove every lab container and network (the plain lab's and every
+#                         seed's: they carry the lab label) and .lab/
+# A seed's lab (make lab SEED=004) sets LAB_INVENTORY to the seed's inventory and the lab's
+# overlay, separated by ':', LAB_STATE to .lab/seed-004 and LAB_PREFIX to mediastack-seed004-.
 set -euo pipefail
 root="${MEDIASTACK_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}"
 inventory="${LAB_INVENTORY:-$root/inventory/lab}"
-state="$root/.lab"
+state="${LAB_STATE:-$root/.lab}"
+prefix="${LAB_PREFIX:-mediastack-lab-}"
 label="io.homelab.mediastack.lab=true"
+inventory_args=()
+IFS=: read -r -a _sources <<<"$inventory"
+for _source in "${_sources[@]}"; do inventory_args+=(-i "$_source"); done
 
 lab_model() {
   # One line per host: name ip network subnet podman-args (from the inventory, the one source).
-  ansible-inventory -i "$inventory" --list | python3 -c '
+  ansible-inventory "${inventory_args[@]}" --list | python3 -c '
 import json, shlex, sys
 inv = json.load(sys.stdin)
 for name, hv in sorted(inv["_meta"]["hostvars"].items()):
@@ -47,8 +54,8 @@ up() {
   known="$state/ssh/known_hosts.new"
   : >"$known"
   while read -r name ip network subnet extra; do
-    podman network exists "$network" || podman network create --subnet "$subnet" "$network" >/dev/null
-    local container="mediastack-lab-$name"
+    podman network exists "$network" || podman network create --label "$label" --subnet "$subnet" "$network" >/dev/null
+    local container="$prefix$name"
     if podman container exists "$container"; then
       [ "$(podman inspect -f '{{.State.Running}}' "$container")" = true ] || podman start "$container" >/dev/null
     else
@@ -79,13 +86,15 @@ down() {
     # shellcheck disable=SC2086
     podman rm -f -t 5 $ids >/dev/null
   fi
+  networks=$(podman network ls -q --filter "label=$label")
   if [ -f "$inventory/hosts.yml" ] && command -v ansible-inventory >/dev/null; then
-    networks=$(lab_model | awk '{print $3}' | sort -u)
-    for n in $networks; do
-      if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
-    done
+    # Networks made before they carried the label.
+    networks="$networks $(lab_model | awk '{print $3}')"
   fi
-  rm -rf "$state"
+  for n in $(tr ' ' '\n' <<<"$networks" | sort -u); do
+    if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
+  done
+  rm -rf "$root/.lab" "$state"
   echo "lab: removed"
 }
 
