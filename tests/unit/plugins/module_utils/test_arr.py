@@ -5,6 +5,7 @@ answers built from the recorded/derived fixtures in fixtures/arr/."""
 import copy
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,17 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile impo
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arr"
+# Upstream-derived data stays upstream: read in place from ../shared/reference (CI has it there).
+REFERENCE_FIXTURES = Path(os.environ.get("MEDIASTACK_REFERENCE", Path(__file__).resolve().parents[4].parent / "shared" / "reference")) / "arr" / "fixtures" / "derived"
 SONARR_KEY = "0123456789abcdef0123456789abcdef"
 QBT_PASSWORD = "qbt-Secret-Pw-42"
 
 
 def fixture(name):
-    return json.loads((FIXTURES / name).read_text())
+    path = FIXTURES / name
+    if not path.exists():
+        path = REFERENCE_FIXTURES / name
+    return json.loads(path.read_text())
 
 
 # --- pure helpers -------------------------------------------------------------------------------
