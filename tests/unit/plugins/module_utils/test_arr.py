@@ -22,7 +22,8 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._reconcile impo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arr"
 # Upstream-derived data stays upstream: read in place from ../shared/reference (CI has it there).
-REFERENCE_FIXTURES = Path(os.environ.get("MEDIASTACK_REFERENCE", Path(__file__).resolve().parents[4].parent / "shared" / "reference")) / "arr" / "fixtures" / "derived"
+REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", Path(__file__).resolve().parents[4].parent / "shared" / "reference"))
+REFERENCE_FIXTURES = REFERENCE / "arr" / "fixtures" / "derived"
 SONARR_KEY = "0123456789abcdef0123456789abcdef"
 QBT_PASSWORD = "qbt-Secret-Pw-42"
 
