@@ -93,7 +93,7 @@ def test_media_is_a_static_volume_of_the_nas_bound_by_name():
     _apps, objects = render_seed("000")
     pv = _find(objects, "PersistentVolume", "media-media-data")
     pvc = _find(objects, "PersistentVolumeClaim", "media-data")
-    assert pv["spec"]["csi"]["volumeAttributes"] == {"server": "10.69.1.163", "share": "/mnt/media"}
+    assert pv["spec"]["csi"]["volumeAttributes"] == {"server": "198.51.100.163", "share": "/mnt/media"}
     assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
     assert "claimRef" not in pv["spec"]  # the PV controller writes it when it binds the claim
     assert pvc["spec"]["volumeName"] == "media-media-data"
@@ -283,6 +283,6 @@ def test_gluetun_is_a_native_sidecar_healthy_before_the_app():
 def test_load_balancer_ips_are_asked_for_by_each_app():
     _apps, objects = render_seed("000")
     services = dict((o["metadata"]["name"], o) for o in objects if o["kind"] == "Service")
-    assert services["sabnzbd"]["metadata"]["annotations"] == {"metallb.io/loadBalancerIPs": "10.69.1.161",
+    assert services["sabnzbd"]["metadata"]["annotations"] == {"metallb.io/loadBalancerIPs": "198.51.100.161",
                                                               "metallb.io/address-pool": "media"}
     assert all(s["spec"]["type"] == "LoadBalancer" for s in services.values())
