@@ -26,7 +26,16 @@ IPV4 = re.compile(r"(?<![\d.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/\d+)?(?![\
 # What an overlay may set besides ansible_*, lab_* and vault_*: what a lab container cannot do
 # (the doctor reports, without failing, the NFS and bind mounts a container cannot have).
 OVERLAY_ALLOWED = {"proxmox_guest_validate_certs", "arr_wiring_trash_guide", "nfs_client_start", "nas_storage_nfs_packages",
-                   "media_apps_docker_install", "media_apps_compose_up", "doctor_report_only", "doctor_report_dir"}
+                   "media_apps_docker_install", "media_apps_compose_up", "doctor_report_only", "doctor_report_dir",
+                   # how the controller reaches a cluster in the lab: talosctl from the stand-in's test release,
+                   # the lab's state instead of the inventory folder, the local control plane's kubeconfig
+                   "talos_cluster_talosctl_path", "talos_cluster_talosctl_url", "talos_cluster_talosctl_checksum_url",
+                   "talos_cluster_environment", "talos_cluster_bundle_file", "talos_cluster_talosconfig",
+                   "talos_cluster_kubeconfig", "k3s_cluster_release_url", "k3s_cluster_kubeconfig",
+                   "cluster_addons_kubeconfig", "media_apps_k8s_kubeconfig", "doctor_kubeconfig",
+                   # no network to GitHub and no containers under kwok: MetalLB's CRDs from ../shared/reference,
+                   # no NFS CSI driver
+                   "cluster_addons_metallb_manifests", "cluster_addons_nfs_csi_manifests"}
 
 
 def _env():
