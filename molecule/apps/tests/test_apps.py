@@ -6,8 +6,8 @@ Everything is read on the host in one go (testinfra's ansible backend costs seco
 the credentials are the scenario's test-only values (molecule.yml).
 """
 
-import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,23 +21,19 @@ QBT_CONF = "/srv/mediastack/config/qbittorrent/qBittorrent/config/qBittorrent.co
 UNITS = {"mediastack-qbittorrent": "qbittorrent", "mediastack-nzbget": "nzbget", "mediastack-sabnzbd": "sabnzbd"}
 
 
-def _model():
-    spec = importlib.util.spec_from_file_location("media_apps_model", ROOT / "plugins" / "module_utils" / "_media_apps.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _checks():
     """The health checks the role renders: Compose commands and Kubernetes probes per app."""
-    m = _model()
+    # the collection as `make link` places it (the Makefile's ANSIBLE_COLLECTIONS_PATH)
+    sys.path.insert(0, str(ROOT / ".build" / "collections"))
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.homelab.mediastack.plugins.module_utils import _media_apps as m, _media_apps_k8s as k
     catalog = yaml.safe_load((ROOT / "roles" / "media_apps" / "vars" / "main.yml").read_text())["media_apps_catalog"]
     # natively SABnzbd listens on its host port (8085), in its container on 8080
     apps = m.merge_catalog(catalog, ["qbittorrent", "nzbget", "sabnzbd"],
                            overrides={"sabnzbd": {"ports": [{"port": 8085}],
                                                   "healthcheck": dict(catalog["sabnzbd"]["healthcheck"], port=8085)}})
     services = m.compose_project("download", apps, "/c", "/data", 2000, 2000, "Etc/UTC")["services"]
-    return {name: {"compose": services[name]["healthcheck"]["test"][1], "probe": m._k8s_probe(app, "readiness")}
+    return {name: {"compose": services[name]["healthcheck"]["test"][1], "probe": k._probe(app, "readiness")}
             for name, app in apps.items()}
 
 
@@ -93,7 +89,7 @@ def probe(spec):
             return False
     get = spec["httpGet"]
     r = http("http://127.0.0.1:%s%s" % (get["port"], get["path"]), headers={"Host": "10.42.0.17:%s" % get["port"]})
-    return 200 <= r["status"] < 400
+    return r["status"] is not None and 200 <= r["status"] < 400
 
 out = {"units": {}, "users": {}, "unit_files": {}}
 for unit, user in units.items():
