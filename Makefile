@@ -121,6 +121,10 @@ lab: setup base-image tools
 	ansible-playbook playbooks/site.yml $(LAB_INVENTORY_ARGS)
 
 # Removes every lab: the plain lab and every seed's (containers and networks carry the lab label).
+# make lab-down SEED=000 removes only that seed's lab (containers, network, control plane, state).
+lab-down: export LAB_INVENTORY := $(LAB_INVENTORY)
+lab-down: export LAB_STATE := $(LAB_STATE)
+lab-down: export LAB_PREFIX := $(LAB_PREFIX)
 lab-down:
 	bash scripts/lab.sh down
 

@@ -3,7 +3,8 @@
 # and sshd, on their own podman network, reached over SSH with a key made for this lab.
 #   scripts/lab.sh up     create what is missing, start what is stopped, reuse what runs
 #   scripts/lab.sh down   remove every lab container, volume and network (the plain lab's and
-#                         every seed's: they carry the lab label) and .lab/
+#                         every seed's: they carry the lab label) and .lab/; with a seed's LAB_PREFIX
+#                         (make lab-down SEED=000) only that seed's containers, networks and state
 # A seed's lab (make lab SEED=004) sets LAB_INVENTORY to the seed's inventory and the lab's
 # overlay, separated by ':', LAB_STATE to .lab/seed-004 and LAB_PREFIX to mediastack-seed004-.
 set -euo pipefail
@@ -70,6 +71,7 @@ up() {
     podman volume exists "$volume" || podman volume create --label "$label" "$volume" >/dev/null
   done
   while read -r name ip network subnet extra; do
+    [ -n "$name" ] || continue  # no host is a container (seed 000: Talos node records only)
     podman network exists "$network" || podman network create --label "$label" --subnet "$subnet" "$network" >/dev/null
     local container="$prefix$name"
     if podman container exists "$container"; then
@@ -88,16 +90,30 @@ up() {
       awk -v ip="$ip" '{print ip, $1, $2}' >>"$known"
   done <<<"$model"
   mv "$known" "$state/ssh/known_hosts"
-  echo "lab: $(wc -l <<<"$model") host(s) up"
+  echo "lab: $(grep -c . <<<"$model") host(s) up"
 }
 
 down() {
-  local ids networks d
-  # The local Kubernetes control planes (tests/lab/standins/kube_lab.yml) run on the controller:
-  # the plain lab's (.lab/kube-lab-*) and every seed's (.lab/seed-NNN/kube-lab-*).
-  for d in "$root"/.lab/kube-lab-* "$root"/.lab/*/kube-lab-* "$state"/kube-lab-*; do
+  local ids networks d seed_only=false
+  [ "$prefix" = mediastack-lab- ] || seed_only=true
+  # The local Kubernetes control planes (tests/lab/standins/kube_lab.yml) run on the controller;
+  # the plain lab's down stops the seeds' too, as it removes their state.
+  for d in "$state"/kube-lab-* $([ "$seed_only" = true ] || echo "$root"/.lab/seed-*/kube-lab-*); do
     [ -d "$d" ] && bash "$root/scripts/kube-lab.sh" down "$d"
   done
+  if [ "$seed_only" = true ]; then
+    ids=$(podman ps -aq --filter "label=$label" --filter "name=^$prefix")
+    if [ -n "$ids" ]; then
+      # shellcheck disable=SC2086
+      podman rm -f -t 5 $ids >/dev/null
+    fi
+    for n in $(lab_model | awk '{print $3}' | sort -u); do
+      if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
+    done
+    rm -rf "$state"
+    echo "lab: removed ${prefix%-}"
+    return 0
+  fi
   ids=$(podman ps -aq --filter "label=$label")
   if [ -n "$ids" ]; then
     # shellcheck disable=SC2086

@@ -87,7 +87,7 @@ def nzbget():
     home = os.path.join(CFG, "nzbget")
     conf = os.path.join(home, "nzbget.conf")
     if not os.path.exists(conf):
-        shutil.copy("/usr/share/nzbget/nzbget.conf", conf)
+        shutil.copy("/usr/share/nzbget/webui/nzbget.conf", conf)
         os.chown(conf, int(UID), int(GID))
     env = env_file("nzbget")
     options = []

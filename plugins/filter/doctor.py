@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.homelab.mediastack.plugins.module_utils._doctor_wiring import wiring_targets
+from ansible_collections.homelab.mediastack.plugins.module_utils._doctor_wiring import profile_findings, wiring_targets
 
 
 def doctor_wiring_targets(plan):
@@ -19,8 +19,15 @@ def doctor_wiring_targets(plan):
         raise AnsibleFilterError("doctor_wiring_targets: the arr_wiring plan lacks %s" % err)
 
 
+def doctor_profile_findings(results):
+    try:
+        return profile_findings(results)
+    except (AttributeError, TypeError) as err:
+        raise AnsibleFilterError("doctor_profile_findings: expects the registered results of arr_objects: %s" % err)
+
+
 class FilterModule(object):
     """Doctor filters."""
 
     def filters(self):
-        return {"doctor_wiring_targets": doctor_wiring_targets}
+        return {"doctor_wiring_targets": doctor_wiring_targets, "doctor_profile_findings": doctor_profile_findings}

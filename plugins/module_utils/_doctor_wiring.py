@@ -307,3 +307,31 @@ def wiring_targets(plan):
                                  for i in spec.get("indexers") or [] if i.get("name")],
                     "flaresolverr_tag": tag or "flaresolverr"}
     return {"arr": arr, "prowlarr": prowlarr}
+
+
+PROFILE_OPTIONS = ("custom_formats", "quality_profiles", "quality_definitions", "naming", "delay_profiles",
+                   "release_profiles", "metadata_profiles")
+
+
+def profile_findings(results):
+    """Findings from the wiring module run in check mode on each app's declared profiles.
+
+    ``results``: the registered loop results, each with ``item`` (the app's name) and the module's
+    ``objects`` ({kind, key, action}). An object the module would create, update or delete is
+    drift from what the inventory declares; the wiring layer puts it back.
+    """
+    findings = []
+    for result in results or []:
+        name = result.get("item")
+        if result.get("skipped"):
+            continue
+        drift = [o for o in result.get("objects") or [] if o.get("action") in ("created", "updated", "deleted")]
+        if not drift:
+            findings.append(finding("profiles", "wiring", name, "ok",
+                                    "%s's quality profiles, custom formats and naming match the inventory" % name))
+        for obj in drift:
+            findings.append(finding("profiles", "wiring", "%s: %s %s" % (name, obj.get("kind"), obj.get("key")), "fail",
+                                    "%s's %s %s differs from the inventory (the wiring would %s it)"
+                                    % (name, obj.get("kind"), obj.get("key"), obj["action"][:-1]),
+                                    "run --tags wiring (arr_wiring_profiles.%s)" % name))
+    return findings

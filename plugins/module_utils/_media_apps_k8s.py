@@ -22,8 +22,9 @@ import ipaddress
 from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps import (
     MediaAppsError,
     _app_env,
+    _arr_link_env,
     _gluetun_env,
-    _secret_env,
+    app_secret_env,
     qbittorrent_settings,
 )
 from ansible_collections.homelab.mediastack.plugins.module_utils._secrets import qbittorrent_pbkdf2
@@ -33,6 +34,9 @@ K8S_FIELDS = frozenset([
     'name', 'image', 'tag', 'ports', 'config_dir', 'config_path', 'config_size', 'media', 'env', 'healthcheck',
     'resources', 'memory_floor', 'secret', 'native', 'vpn', 'lb_ip', 'username', 'cap_add', 'devices',
     'privileged', 'node', 'node_selector', 'tolerations', 'affinity', 'extra_volumes', 'host_whitelist',
+    # the same meaning as in Compose: writes_media is the preflight's (no read-only media mount),
+    # secret_env/arr_links become env from the Secret, run_as_media_user the pod's runAsUser/Group
+    'writes_media', 'secret_env', 'arr_links', 'run_as_media_user',
 ])
 # runc's default device allow list has /dev/net/tun (libcontainer/specconv AllowedDevices); any
 # other device node needs a privileged container or a device plugin resource.
@@ -257,13 +261,22 @@ def media_volume(namespace, claim, server, path, storage_class, size='1Ti', moun
     return [pv, pvc]
 
 
+def _secret_key(app_name, env_name):
+    # one Secret for the namespace; its keys carry the app's name, so two apps with the same
+    # variable (API_KEY, TOKEN) never read each other's value
+    return '%s.%s' % (app_name, env_name)
+
+
 def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, timezone, api_keys=None,
                   passwords=None, pod_security='privileged', config_size='5Gi', media=None, vpn=None,
-                  metallb_pool='', data_root='/data'):
+                  metallb_pool='', data_root='/data', app_secrets=None, links=None):
     """Kubernetes objects (list of dicts) for the apps in one namespace.
 
     ``media``: {server, path, storage_class, size, mount_options} of the NAS's media tree (static PV).
     ``vpn``: {provider, type, outbound_subnets, env, secrets} for the Gluetun sidecar.
+    ``app_secrets``: {app: {ENV: value}} (media_apps_secrets: Plex's PLEX_CLAIM, an extra app's token).
+    ``links``: the *arr apps an app with arr_links (Unpackerr) talks to (media_apps_arr_links).
+    Each app's secret environment is the one its Compose env file holds (app_secret_env).
     """
     api_keys = api_keys or {}
     passwords = passwords or {}
@@ -281,9 +294,13 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
     }]
     secret_data = {}
     seeds = {}
+    app_env_secrets = {}
     for app_name in sorted(apps):
         app = apps[app_name]
-        secret_data.update(_secret_env(app, api_keys))
+        if app_name != 'gluetun':  # the sidecar's keys are the VPN's, below
+            app_env_secrets[app_name] = app_secret_env(app, api_keys, passwords, app_secrets, None, apps, links,
+                                                       data_root)
+            secret_data.update(dict((_secret_key(app_name, k), str(v)) for k, v in app_env_secrets[app_name].items()))
         if app.get('config_dir'):
             spec = _seed_spec(app, namespace, api_keys, passwords, data_root)
             if spec:
@@ -310,13 +327,15 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
         container = {
             'name': app_name,
             'image': '%s:%s' % (app['image'], app['tag']),
-            'env': [{'name': k, 'value': v} for k, v in sorted(_app_env(app, uid, gid, timezone).items())],
+            'env': [{'name': k, 'value': v} for k, v in sorted(dict(
+                _app_env(app, uid, gid, timezone), **_arr_link_env(app, apps, links, data_root)[0]).items())],
             'ports': [{'name': p.get('name', 'p%s' % p['port'])[:15], 'containerPort': int(p['port']),
                        'protocol': p.get('protocol', 'tcp').upper()} for p in app['ports']],
             'volumeMounts': [],
         }
-        for key in sorted(_secret_env(app, api_keys)):
-            container['env'].append({'name': key, 'valueFrom': {'secretKeyRef': {'name': _SECRET, 'key': key}}})
+        for key in sorted(app_env_secrets[app_name]):
+            container['env'].append({'name': key, 'valueFrom': {'secretKeyRef': {
+                'name': _SECRET, 'key': _secret_key(app_name, key)}}})
         if app.get('healthcheck'):
             container['readinessProbe'] = _probe(app, 'readiness')
             container['livenessProbe'] = _probe(app, 'liveness')
@@ -329,6 +348,9 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
             security['capabilities'] = {'add': [str(c) for c in app['cap_add']]}
         if app.get('privileged'):
             security['privileged'] = True
+        if app.get('run_as_media_user'):
+            # an image without PUID/PGID runs as the media user, as Compose's `user: uid:gid`
+            security.update({'runAsUser': int(uid), 'runAsGroup': int(gid)})
         if security:
             container['securityContext'] = security
         volumes = []

@@ -182,7 +182,7 @@ def test_nzbget_login_with_inventory_password(state):
 
 def test_nzbget_settings_page_and_unrar(state):
     # issue 17 item 8: ConfigTemplate is Debian's packaged template, unrar is installed
-    assert "ConfigTemplate=/usr/share/nzbget/nzbget.conf\n" in state["nzb_conf"]
+    assert "ConfigTemplate=/usr/share/nzbget/webui/nzbget.conf\n" in state["nzb_conf"]
     assert state["nzb_template"] and all(size > 1000 for size in state["nzb_template"]), state["nzb_template"]
     assert "UNRAR" in state["unrar"].upper()
 

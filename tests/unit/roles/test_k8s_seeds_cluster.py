@@ -354,7 +354,7 @@ def test_a_second_pool_on_the_media_addresses_is_refused(cluster):
     subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"], check=True,
                    input=json.dumps({"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool",
                                      "metadata": {"name": "default", "namespace": "metallb-system"},
-                                     "spec": {"addresses": ["10.69.1.160/28"]}}), text=True, capture_output=True)
+                                     "spec": {"addresses": ["198.51.100.160/28"]}}), text=True, capture_output=True)
     try:
         play = _play("000", lab, work, ADDONS_ONLY)
         out, _unused = play.communicate(timeout=600)

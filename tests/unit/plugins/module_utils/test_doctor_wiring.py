@@ -190,3 +190,17 @@ def test_targets_follow_the_arr_wiring_plan_and_drop_client_passwords():
     assert targets["prowlarr"]["applications"] == [{"name": "Sonarr", "base_url": "http://sonarr:8989"}]
     assert targets["prowlarr"]["indexers"] == [{"name": "1337x", "tags": ["flaresolverr"]}]
     assert targets["prowlarr"]["flaresolverr_tag"] == "flaresolverr"
+
+
+def test_profile_drift_is_named_and_unchanged_apps_are_clear():
+    from ansible_collections.homelab.mediastack.plugins.module_utils._doctor_wiring import profile_findings
+    results = [
+        {"item": "sonarr", "objects": [{"kind": "custom format", "key": "x265 (HD)", "action": "unchanged"},
+                                       {"kind": "quality profile", "key": "WEB-1080p", "action": "updated"}]},
+        {"item": "radarr", "objects": [{"kind": "custom format", "key": "BR-DISK", "action": "unchanged"}]},
+        {"item": "lidarr", "skipped": True},
+    ]
+    found = profile_findings(results)
+    assert [(f["where"], f["status"]) for f in found] == [("sonarr: quality profile WEB-1080p", "fail"),
+                                                          ("radarr", "ok")]
+    assert "would update" in found[0]["message"] and "arr_wiring_profiles.sonarr" in found[0]["fix"]

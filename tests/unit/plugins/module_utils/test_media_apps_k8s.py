@@ -93,7 +93,7 @@ def test_media_is_a_static_volume_of_the_nas_bound_by_name():
     _apps, objects = render_seed("000")
     pv = _find(objects, "PersistentVolume", "media-media-data")
     pvc = _find(objects, "PersistentVolumeClaim", "media-data")
-    assert pv["spec"]["csi"]["volumeAttributes"] == {"server": "10.69.1.163", "share": "/mnt/media"}
+    assert pv["spec"]["csi"]["volumeAttributes"] == {"server": "198.51.100.163", "share": "/mnt/media"}
     assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
     assert "claimRef" not in pv["spec"]  # the PV controller writes it when it binds the claim
     assert pvc["spec"]["volumeName"] == "media-media-data"
@@ -283,6 +283,52 @@ def test_gluetun_is_a_native_sidecar_healthy_before_the_app():
 def test_load_balancer_ips_are_asked_for_by_each_app():
     _apps, objects = render_seed("000")
     services = dict((o["metadata"]["name"], o) for o in objects if o["kind"] == "Service")
-    assert services["sabnzbd"]["metadata"]["annotations"] == {"metallb.io/loadBalancerIPs": "10.69.1.161",
+    assert services["sabnzbd"]["metadata"]["annotations"] == {"metallb.io/loadBalancerIPs": "198.51.100.161",
                                                               "metallb.io/address-pool": "media"}
     assert all(s["spec"]["type"] == "LoadBalancer" for s in services.values())
+
+
+def _env_from_secret(objects, app):
+    """{VARIABLE: value} of one app's container env that comes from the Secret."""
+    secret = _find(objects, "Secret", "media-apps-secrets")["stringData"]
+    container = _pod(objects, app)["containers"][0]
+    return dict((item["name"], secret[item["valueFrom"]["secretKeyRef"]["key"]])
+                for item in container["env"] if "valueFrom" in item)
+
+
+def test_extra_secrets_reach_only_their_own_app():
+    # media_apps_secrets on Kubernetes: Plex's claim token in the Secret, read by Plex alone
+    apps = m.merge_catalog(CATALOG, ["plex", "sonarr"])
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                              media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"},
+                              app_secrets={"plex": {"PLEX_CLAIM": "claim-test-only"}})
+    assert _env_from_secret(objects, "plex") == {"PLEX_CLAIM": "claim-test-only"}
+    assert "PLEX_CLAIM" not in _env_from_secret(objects, "sonarr")
+    assert _env_from_secret(objects, "sonarr")["SONARR__AUTH__APIKEY"] == KEYS["sonarr"]
+    assert "claim-test-only" not in yaml.safe_dump([o for o in objects if o["kind"] != "Secret"])
+    for obj in objects:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+
+
+def test_same_variable_of_two_apps_keeps_two_values():
+    extra = {"tool-a": {"image": "example.com/a", "tag": "1", "ports": [{"port": 8001}]},
+             "tool-b": {"image": "example.com/b", "tag": "1", "ports": [{"port": 8002}]}}
+    apps = m.merge_catalog(CATALOG, ["tool-a", "tool-b"], extra=extra)
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC",
+                              app_secrets={"tool-a": {"TOKEN": "a-only"}, "tool-b": {"TOKEN": "b-only"}})
+    assert _env_from_secret(objects, "tool-a") == {"TOKEN": "a-only"}
+    assert _env_from_secret(objects, "tool-b") == {"TOKEN": "b-only"}
+
+
+def test_unpackerr_runs_on_kubernetes_with_its_arr_links():
+    apps = m.merge_catalog(CATALOG, ["unpackerr", "sonarr", "bazarr"])
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                              media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
+    container = _pod(objects, "unpackerr")["containers"][0]
+    plain = dict((e["name"], e["value"]) for e in container["env"] if "value" in e)
+    assert plain["UN_SONARR_0_URL"].startswith("http://sonarr:8989")
+    assert _env_from_secret(objects, "unpackerr")["UN_SONARR_0_API_KEY"] == KEYS["sonarr"]
+    # the image has no PUID/PGID: it runs as the media user, as Compose's user: uid:gid
+    assert container["securityContext"]["runAsUser"] == 1000 and container["securityContext"]["runAsGroup"] == 1000
+    for obj in objects:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)

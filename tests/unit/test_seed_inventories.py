@@ -1,0 +1,128 @@
+"""The seed inventories (inventory/seed-*): each one is a working example a user copies.
+
+For every seed inventory: `ansible-playbook homelab.mediastack.site -i inventory/seed-N
+--syntax-check` passes and the inventory parses without warnings (its vault.example.yml and
+README.md are not inventory sources); every address in it is a documentation address; no app URL
+hard-codes an address (URLs derive from hostvars[...].ansible_host, so the lab overlay maps them).
+For every lab overlay (tests/lab/seeds/seed-N/inventory): it sets only addresses, connection
+settings, the lab's vault values and what a lab container cannot do.
+"""
+
+import ipaddress
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = sorted(p.name for p in (ROOT / "inventory").glob("seed-*") if p.is_dir())
+OVERLAYS = sorted(p.parent.name for p in (ROOT / "tests" / "lab" / "seeds").glob("seed-*/inventory"))
+DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
+IPV4 = re.compile(r"(?<![\d.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/\d+)?(?![\d.])")
+# What an overlay may set besides ansible_*, lab_* and vault_*: what a lab container cannot do
+# (the doctor reports, without failing, the NFS and bind mounts a container cannot have).
+OVERLAY_ALLOWED = {"proxmox_guest_validate_certs", "arr_wiring_trash_guide", "nfs_client_start", "nas_storage_nfs_packages",
+                   "media_apps_docker_install", "media_apps_compose_up", "doctor_report_only", "doctor_report_dir",
+                   # how the controller reaches a cluster in the lab: talosctl from the stand-in's test release,
+                   # the lab's state instead of the inventory folder, the local control plane's kubeconfig
+                   "talos_cluster_talosctl_path", "talos_cluster_talosctl_url", "talos_cluster_talosctl_checksum_url",
+                   "talos_cluster_environment", "talos_cluster_bundle_file", "talos_cluster_talosconfig",
+                   "talos_cluster_kubeconfig", "k3s_cluster_release_url", "k3s_cluster_kubeconfig",
+                   "cluster_addons_kubeconfig", "media_apps_k8s_kubeconfig", "doctor_kubeconfig",
+                   # no network to GitHub and no containers under kwok: MetalLB's CRDs from ../shared/reference,
+                   # no NFS CSI driver
+                   "cluster_addons_metallb_manifests", "cluster_addons_nfs_csi_manifests"}
+
+
+def _env():
+    return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+                ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+                ANSIBLE_NOCOLOR="1", MEDIASTACK_ROOT=str(ROOT))
+
+
+def _bin(name):
+    return str(Path(sys.executable).parent / name)
+
+
+def _files(directory):
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
+
+
+def test_seed_inventories_exist():
+    assert SEEDS, "no inventory/seed-* found"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_site_syntax_check(seed):
+    result = subprocess.run([_bin("ansible-playbook"), "homelab.mediastack.site", "-i", str(ROOT / "inventory" / seed),
+                             "--syntax-check"], capture_output=True, text=True, env=_env(), check=False, timeout=300)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "WARNING" not in out, out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_inventory_parses_without_warnings(seed):
+    result = subprocess.run([_bin("ansible-inventory"), "-i", str(ROOT / "inventory" / seed), "--graph"],
+                            capture_output=True, text=True, env=_env(), check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_readme_and_vault_example(seed):
+    directory = ROOT / "inventory" / seed
+    assert (directory / "README.md").is_file(), "%s has no README.md" % seed
+    example = directory / "vault.example.yml"
+    assert example.is_file(), "%s has no vault.example.yml" % seed
+    names = set(yaml.safe_load(example.read_text()) or {})
+    used = set()
+    for path in _files(directory):
+        if path != example:
+            used |= set(re.findall(r"\b(vault_[a-z0-9_]+)", path.read_text()))
+    assert used <= names, "%s: vault variables missing from vault.example.yml: %s" % (seed, sorted(used - names))
+    assert all(n.startswith("vault_") for n in names)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_only_documentation_addresses(seed):
+    bad = []
+    for path in _files(ROOT / "inventory" / seed):
+        text = "\n".join(line.split("#", 1)[0] for line in path.read_text().splitlines())  # not comments
+        for match in IPV4.finditer(text):
+            address = ipaddress.ip_address(match.group(1))
+            if not any(address in net for net in DOC_NETS):
+                bad.append("%s: %s" % (path.relative_to(ROOT), address))
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_app_urls_derive_from_hostvars(seed):
+    bad = []
+    for path in _files(ROOT / "inventory" / seed):
+        for line in path.read_text().splitlines():
+            if re.search(r"https?://\d", line.split("#", 1)[0]):
+                bad.append("%s: %s" % (path.relative_to(ROOT), line.strip()))
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_sets_only_addresses_and_connection(overlay):
+    bad = []
+    inventory = ROOT / "tests" / "lab" / "seeds" / overlay / "inventory"
+    for path in _files(inventory):
+        data = yaml.safe_load(path.read_text()) or {}
+        if path.name == "hosts.yml":
+            hosts = data.get("all", {}).get("hosts", {})
+            names = {k for v in hosts.values() for k in (v or {})}
+            assert set(data) == {"all"} and set(data["all"]) == {"hosts"}, path
+        else:
+            names = set(data)
+        bad += ["%s: %s" % (path.relative_to(ROOT), n) for n in sorted(names)
+                if not n.startswith(("ansible_", "lab_", "vault_")) and n not in OVERLAY_ALLOWED]
+    assert not bad, bad
+    assert (ROOT / "inventory" / overlay).is_dir(), "overlay without a seed inventory"
