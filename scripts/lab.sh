@@ -2,8 +2,8 @@
 # Start or remove the local lab: the hosts of inventory/lab as podman containers with systemd
 # and sshd, on their own podman network, reached over SSH with a key made for this lab.
 #   scripts/lab.sh up     create what is missing, start what is stopped, reuse what runs
-#   scripts/lab.sh down   remove every lab container and network (the plain lab's and every
-#                         seed's: they carry the lab label) and .lab/; with a seed's LAB_PREFIX
+#   scripts/lab.sh down   remove every lab container, volume and network (the plain lab's and
+#                         every seed's: they carry the lab label) and .lab/; with a seed's LAB_PREFIX
 #                         (make lab-down SEED=000) only that seed's containers, networks and state
 # A seed's lab (make lab SEED=004) sets LAB_INVENTORY to the seed's inventory and the lab's
 # overlay, separated by ':', LAB_STATE to .lab/seed-004 and LAB_PREFIX to mediastack-seed004-.
@@ -26,8 +26,21 @@ for name, hv in sorted(inv["_meta"]["hostvars"].items()):
     if not hv.get("lab_container", True):
         continue  # a host only a stand-in knows (Talos nodes): no container
     net = hv["lab_network"]
-    extra = " ".join(shlex.quote(a) for a in hv.get("lab_podman_args", []))
+    args = list(hv.get("lab_podman_args", []))
+    for vol in hv.get("lab_volumes", []):
+        # A podman volume of the lab (made by up() with the lab label) at path, read-only if asked.
+        args += ["--mount", "type=volume,src=%s,dst=%s%s" % (vol["name"], vol["path"], ",ro" if vol.get("ro") else "")]
+    extra = " ".join(shlex.quote(a) for a in args)
     print(name, hv["ansible_host"], net["name"], net["subnet"], extra)
+'
+}
+
+lab_volume_names() {
+  # The podman volumes the hosts share (lab_volumes: the lab's storage in place of NFS shares).
+  ansible-inventory "${inventory_args[@]}" --list | python3 -c '
+import json, sys
+hostvars = json.load(sys.stdin)["_meta"]["hostvars"].values()
+print("\n".join(sorted({v["name"] for hv in hostvars for v in hv.get("lab_volumes", [])})))
 '
 }
 
@@ -54,6 +67,9 @@ up() {
   model=$(lab_model)
   known="$state/ssh/known_hosts.new"
   : >"$known"
+  for volume in $(lab_volume_names); do
+    podman volume exists "$volume" || podman volume create --label "$label" "$volume" >/dev/null
+  done
   while read -r name ip network subnet extra; do
     [ -n "$name" ] || continue  # no host is a container (seed 000: Talos node records only)
     podman network exists "$network" || podman network create --label "$label" --subnet "$subnet" "$network" >/dev/null
@@ -102,6 +118,11 @@ down() {
   if [ -n "$ids" ]; then
     # shellcheck disable=SC2086
     podman rm -f -t 5 $ids >/dev/null
+  fi
+  ids=$(podman volume ls -q --filter "label=$label")
+  if [ -n "$ids" ]; then
+    # shellcheck disable=SC2086
+    podman volume rm -f $ids >/dev/null
   fi
   networks=$(podman network ls -q --filter "label=$label")
   if [ -f "$inventory/hosts.yml" ] && command -v ansible-inventory >/dev/null; then

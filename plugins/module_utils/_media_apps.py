@@ -157,7 +157,7 @@ def preflight_errors(apps, runtime, secrets=None, pool=None, nfs_hits=None, host
                     seen_ports[port] = name
         secret = app.get('secret') or {}
         kind = secret.get('kind')
-        if kind == 'api_key':
+        if kind == 'api_key' and not secret.get('optional'):
             if not _HEX32.match(str(api_keys.get(name, ''))):
                 errors.append('%s: needs an API key chosen before its first start: set mediastack_api_keys.%s '
                               '(32 lowercase hex characters, vaulted)' % (name, name))
@@ -351,9 +351,7 @@ def app_secret_env(app, api_keys=None, passwords=None, app_secrets=None, vpn_sec
     passwords = passwords or {}
     name = app['name']
     secret = app.get('secret') or {}
-    env = {}
-    if secret.get('kind') == 'api_key' and secret.get('env'):
-        env[secret['env']] = api_keys.get(name, '')
+    env = _secret_env(app, api_keys)
     if secret.get('kind') == 'password':
         if secret.get('env_user'):
             env[secret['env_user']] = str(app.get('username', ''))
@@ -383,9 +381,12 @@ def compose_env_files(apps, api_keys=None, passwords=None, vpn_secrets=None, app
 
 
 def _secret_env(app, api_keys):
+    """The app's own API key as the image's variable; an optional one only when the inventory has it."""
     secret = app.get('secret') or {}
     if secret.get('kind') == 'api_key' and secret.get('env'):
-        return {secret['env']: api_keys.get(app['name'], '')}
+        key = api_keys.get(app['name'], '')
+        if key or not secret.get('optional'):
+            return {secret['env']: key}
     return {}
 
 

@@ -57,7 +57,9 @@ def initial_state():
     # defaultPermissions REQUEST (32); main.apiKey made at first start.
     return {
         "public": {"initialized": False},
-        "main": {"apiKey": uuid.uuid4().hex + uuid.uuid4().hex[:8], "applicationTitle": "Jellyseerr",
+        # server/lib/settings/index.ts generateApiKey: process.env.API_KEY when set, else a random key.
+        "main": {"apiKey": os.environ.get("API_KEY") or uuid.uuid4().hex + uuid.uuid4().hex[:8],
+                 "applicationTitle": "Jellyseerr",
                  "applicationUrl": "", "mediaServerType": NOT_CONFIGURED, "localLogin": True,
                  "newPlexLogin": True, "defaultPermissions": 32},
         "jellyfin": {"name": "", "ip": "", "port": 8096, "useSsl": False, "urlBase": "", "externalHostname": "",
@@ -72,7 +74,11 @@ def initial_state():
 def load():
     if os.path.exists(STATE_FILE):
         with open(STATE_FILE) as handle:
-            return json.load(handle)
+            state = json.load(handle)
+        # server/lib/settings/index.ts load: a set API_KEY replaces the stored main.apiKey at every start.
+        if os.environ.get("API_KEY"):
+            state["main"]["apiKey"] = os.environ["API_KEY"]
+        return state
     state = initial_state()
     save(state)
     return state

@@ -140,6 +140,19 @@ def test_api_key_acts_as_user_one(servers):
     assert call(base + "/settings/main", headers={"X-Api-Key": "wrong"})[0] == 403
 
 
+def test_api_key_from_the_environment(servers, monkeypatch):
+    # server/lib/settings/index.ts generateApiKey and load: API_KEY (the container's environment)
+    # is main.apiKey at the first start and replaces a stored key at every later one.
+    port, base = servers
+    monkeypatch.setenv("API_KEY", "0123456789abcdef0123456789abcdef")
+    first_sign_in(port, base)
+    assert call(base + "/settings/main", headers={"X-Api-Key": "0123456789abcdef0123456789abcdef"})[0] == 200
+    monkeypatch.setenv("API_KEY", "fedcba9876543210fedcba9876543210")
+    assert call(base + "/settings/main", headers={"X-Api-Key": "0123456789abcdef0123456789abcdef"})[0] == 403
+    status, main, _cookie = call(base + "/settings/main", headers={"X-Api-Key": "fedcba9876543210fedcba9876543210"})
+    assert (status, main["apiKey"]) == (200, "fedcba9876543210fedcba9876543210")
+
+
 def test_library_calls_without_enable_disable_every_library(servers):
     # server/routes/settings/index.ts GET /jellyfin/library: "enabled" is set from ?enable on EVERY call.
     port, base = servers

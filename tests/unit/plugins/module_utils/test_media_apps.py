@@ -123,6 +123,19 @@ def test_nzbget_login_reaches_the_image():
     assert "s3cret" not in repr(project)
 
 
+def test_seerr_gets_the_inventory_api_key_as_api_key_when_it_has_one():
+    # Seerr and Jellyseerr take main.apiKey from API_KEY (seerr-team/seerr, Fallenbagel/jellyseerr:
+    # server/lib/settings/index.ts); without it their key is random and a vaulted one never works.
+    apps = m.merge_catalog(CATALOG, ["seerr", "jellyseerr", "sonarr"])
+    files = m.compose_env_files(apps, {"sonarr": KEY, "seerr": "seerr-key", "jellyseerr": KEY2})
+    assert files["seerr"] == "API_KEY=seerr-key\n"
+    assert files["jellyseerr"] == "API_KEY=%s\n" % KEY2
+    # optional: no key in the inventory, no variable and no preflight error (the wiring signs in through Jellyfin)
+    assert "seerr" not in m.compose_env_files(apps, {"sonarr": KEY})
+    apps = m.merge_catalog(CATALOG, ["seerr", "sonarr"])
+    assert m.preflight_errors(apps, "compose", {"api_keys": {"sonarr": KEY}, "passwords": {}}) == []
+
+
 def test_extra_app_secrets_go_to_its_own_env_file():
     extra = {"navidrome": {"image": "deluan/navidrome", "tag": "0.58.0", "ports": [{"port": 4533}]}}
     apps = m.merge_catalog(CATALOG, ["navidrome", "sonarr"], extra=extra)
