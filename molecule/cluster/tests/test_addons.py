@@ -30,7 +30,8 @@ def kubectl(cluster, *args, check=True):
 
 
 def get(cluster, *args):
-    return json.loads(kubectl(cluster, "get", "-o", "json", *args).stdout)
+    # kubectl leaves metadata.managedFields out unless asked
+    return json.loads(kubectl(cluster, "get", "-o", "json", "--show-managed-fields", *args).stdout)
 
 
 def applied_by_the_role(obj):
