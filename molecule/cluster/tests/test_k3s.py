@@ -31,9 +31,11 @@ def test_binary_service_and_files(node):
     assert node["version"].startswith("k3s version %s " % VERSION)
     assert node["state"] == ["active", "enabled"]
     assert node["modes"] == ["600 root /etc/rancher/k3s/config.yaml", "600 root /etc/rancher/k3s/token"]
-    assert "Type=notify" in node["unit"]
     kind = "server" if node["svc"] == "k3s" else "agent"
-    assert "ExecStart=/usr/local/bin/k3s %s" % kind in node["unit"]
+    # k3s install.sh create_systemd_service_file: Type=notify for a server, exec for an agent;
+    # ExecStart=<bin> \\ then the command on its own line
+    assert "Type=%s" % ("notify" if kind == "server" else "exec") in node["unit"]
+    assert "ExecStart=/usr/local/bin/k3s \\\n    %s" % kind in node["unit"]
     assert "token-file: /etc/rancher/k3s/token" in node["config"]
     if kind == "server":
         assert "cluster-init: true" in node["config"]
