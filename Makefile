@@ -18,6 +18,9 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 SCENARIO ?=
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+# The longest scenarios start first, so the parallel run ends sooner.
+SCENARIOS_FIRST := cluster apps proxmox
+SCENARIOS := $(filter $(SCENARIOS_FIRST),$(SCENARIOS)) $(filter-out $(SCENARIOS_FIRST),$(SCENARIOS))
 
 # The repository is the collection: link it where Ansible looks for homelab.mediastack, and keep
 # the dependency collections bundled in the `ansible` PyPI package (no Galaxy needed).
@@ -82,12 +85,11 @@ unit: setup-venv link tools
 	@echo "==> unit: pytest tests/unit"
 	pytest tests/unit
 
+# Scenarios run MOLECULE_JOBS at a time (scripts/molecule-all.sh; MOLECULE_JOBS=1 for one by one).
+MOLECULE_JOBS ?= 2
 molecule: setup link base-image tools
-	@export MEDIASTACK_BASE_IMAGE=$$(bash scripts/base-image.sh); \
-	for s in $(if $(SCENARIO),$(SCENARIO),$(SCENARIOS)); do \
-	  echo "==> molecule: scenario $$s"; \
-	  molecule test --scenario-name $$s || exit 1; \
-	done
+	@export MEDIASTACK_BASE_IMAGE=$$(bash scripts/base-image.sh) MOLECULE_JOBS=$(MOLECULE_JOBS); \
+	bash scripts/molecule-all.sh $(if $(SCENARIO),$(SCENARIO),$(SCENARIOS))
 
 test: setup
 	@start=$$(date +%s); \
