@@ -155,3 +155,9 @@ def pod_security(objects, expected):
             out.append(finding("pod_security", "cluster", namespace, "ok",
                                "namespace %s enforces PodSecurity %s" % (namespace, level)))
     return out
+
+
+def unreachable(reason):
+    """The cluster could not be read at all: one failed finding that says why and what to do."""
+    return [finding("cluster_reachable", "cluster", "kubeconfig", "fail", "the cluster cannot be read: %s" % reason,
+                    "run --tags cluster (it writes the kubeconfig), or set doctor_kubeconfig to the cluster's")]

@@ -31,6 +31,12 @@ attributes:
     support: full
     description: Changes nothing.
 options:
+  unreachable:
+    description:
+      - Why the cluster could not be read (for example the kubeconfig is missing). When set, the
+        one finding is a failed C(cluster_reachable) with this reason, and the objects are not judged.
+    type: str
+    default: ''
   nodes:
     description: Node objects.
     type: list
@@ -106,6 +112,7 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._doctor import 
 
 def main():
     module = AnsibleModule(argument_spec=dict(
+        unreachable=dict(type="str", default=""),
         nodes=dict(type="list", elements="dict", default=[]),
         expected_nodes=dict(type="list", elements="str", default=[]),
         claims=dict(type="list", elements="dict", default=[]),
@@ -116,6 +123,9 @@ def main():
         metallb_pool=dict(type="list", elements="str", default=[]),
     ), supports_check_mode=True)
     p = module.params
+    if p["unreachable"]:
+        findings = cluster.unreachable(p["unreachable"])
+        module.exit_json(changed=False, findings=findings, summary=summarise(findings))
     try:
         findings = (cluster.nodes(p["nodes"], p["expected_nodes"]) + cluster.claims(p["claims"])
                     + cluster.pods(p["pods"]) + cluster.load_balancers(p["services"], p["metallb_pool"])

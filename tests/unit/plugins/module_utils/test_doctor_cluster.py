@@ -51,3 +51,10 @@ def test_pod_security_label():
           {"metadata": {"name": "metallb-system", "labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}]
     out = cluster.pod_security(ns, {"media": "privileged", "metallb-system": "privileged", "csi-nfs": "privileged"})
     assert _statuses(out) == [("csi-nfs", "fail"), ("media", "fail"), ("metallb-system", "ok")]
+
+
+def test_a_cluster_that_cannot_be_read_is_one_named_failure():
+    from ansible_collections.homelab.mediastack.plugins.module_utils._doctor_cluster import unreachable
+    found = unreachable("no kubeconfig at /nowhere/kubeconfig")
+    assert [(f["check"], f["status"]) for f in found] == [("cluster_reachable", "fail")]
+    assert "/nowhere/kubeconfig" in found[0]["message"] and "doctor_kubeconfig" in found[0]["fix"]
