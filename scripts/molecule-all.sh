@@ -11,7 +11,9 @@ set -uo pipefail
 jobs=${MOLECULE_JOBS:-2}
 logs=${MEDIASTACK_ROOT:-$PWD}/.build/molecule-logs
 mkdir -p "$logs"
-rm -f "$logs"/*.log "$logs"/*.rc
+for scenario in "$@"; do
+  rm -f "$logs/$scenario.log" "$logs/$scenario.rc"  # only this run's scenarios (another may be running)
+done
 
 run_one() {
   local scenario=$1 start rc
