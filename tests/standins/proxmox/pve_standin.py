@@ -1160,6 +1160,19 @@ def clone_vm(user, vmid, params):
             fh.write("# qmclone temporary file\nlock: clone\n")
 
     def finish():
+        # clone_vm's worker: on any error the new volumes are freed and the new config (lock: clone)
+        # unlinked, then "clone failed: $err" (qemu-server API2/Qemu.pm clone_vm, $clonefn).
+        allocated = []
+        try:
+            return copy(allocated)
+        except ApiError as exc:
+            for volid in allocated:
+                free_volume(volid)
+            if os.path.exists(conf_path("qemu", newid)):
+                os.unlink(conf_path("qemu", newid))
+            raise ApiError(500, "clone failed: %s" % exc.message)
+
+    def copy(allocated):
         new = {}
         for opt, value in sorted(src.conf.items()):
             if opt in ("parent", "snaptime", "vmstate", "snapstate", "runningcpu", "runningmachine",
@@ -1174,14 +1187,20 @@ def clone_vm(user, vmid, params):
                 rest = value[len(file_):]
                 src_storage, _sep, volname = file_.partition(":")
                 if "cloudinit" in volname:
-                    value = alloc_volume(storage or src_storage, newid, "0.004", name="vm-%s-cloudinit" % newid) + rest
+                    volid = alloc_volume(storage or src_storage, newid, "0.004", name="vm-%s-cloudinit" % newid)
+                    allocated.append(volid)
+                    value = volid + rest
                 elif "media=cdrom" in value:
                     pass
                 elif full:
                     size = re.search(r"size=(\d+)G", value)
-                    value = alloc_volume(storage or src_storage, newid, size.group(1) if size else "0") + rest
+                    volid = alloc_volume(storage or src_storage, newid, size.group(1) if size else "0")
+                    allocated.append(volid)
+                    value = volid + rest
                 else:
-                    value = "%s:%s/%s" % (src_storage, volname, alloc_volume(src_storage, newid, "0").split(":")[1]) + rest
+                    volid = alloc_volume(src_storage, newid, "0")
+                    allocated.append(volid)
+                    value = "%s:%s/%s" % (src_storage, volname, volid.split(":")[1]) + rest
             new[opt] = value
         new["smbios1"] = "uuid=%08x-2222-4222-8222-%012x" % (newid, random.getrandbits(48))
         if "vmgenid" in new:

@@ -315,6 +315,18 @@ def test_clone_copies_the_template_and_not_more(pve):
     assert linked.status_code == 500 and linked.reason == "parameter 'storage' not allowed for linked clones"
 
 
+
+def test_failed_clone_leaves_no_locked_config(pve):
+    # qemu-server API2/Qemu.pm clone_vm: on error the new config is unlinked, "clone failed: $err".
+    vm(pve, 9000, extra="template: 1\n")
+    api = root_api(pve)
+    status = wait(api, api.nodes("pve").qemu(9000).clone.post(newid=212, name="web", full=1, storage="local-zfs"))
+    assert status["exitstatus"] == "clone failed: storage 'local-zfs' does not exist"
+    assert 212 not in [int(g["vmid"]) for g in api.nodes("pve").qemu.get()]
+    assert wait(api, api.nodes("pve").qemu(9000).clone.post(newid=212, name="web", full=1,
+                                                            storage="local-lvm"))["exitstatus"] == "OK"
+
+
 # ---------------------------------------------------------------- root@pam rules (FACTS 2.6)
 
 @pytest.mark.parametrize("params,reason", [
