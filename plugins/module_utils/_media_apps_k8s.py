@@ -145,7 +145,11 @@ chmod 0600 "$f"
 
 
 def _seed_spec(app, namespace, api_keys, passwords, data_root):
-    """(file, separator, template, [(section, key, value, secret_key or None)]) or None."""
+    """(file, separator, template, [(section, key, value, secret_key or None)]) or None.
+
+    The Secret keys carry the app's name (_secret_key): a second instance of an app (an extra
+    catalog app with the same config file) seeds its own value, not the first one's.
+    """
     name = app['name']
     secret = app.get('secret') or {}
     config_dir = app.get('config_dir') or '/config'
@@ -160,7 +164,7 @@ def _seed_spec(app, namespace, api_keys, passwords, data_root):
         for item in settings:
             is_secret = item['key'] == 'WebUI\\Password_PBKDF2'
             keys.append((item['section'], item['key'], item['value'],
-                         'QBITTORRENT_WEBUI_PASSWORD_PBKDF2' if is_secret else None))
+                         _secret_key(name, 'QBITTORRENT_WEBUI_PASSWORD_PBKDF2') if is_secret else None))
         return ('%s/%s' % (config_dir, secret.get('file', 'qBittorrent/qBittorrent.conf')), '=', '', keys)
     if name == 'sabnzbd' or secret.get('file') == 'sabnzbd.ini':
         key = api_keys.get(name)
@@ -171,7 +175,7 @@ def _seed_spec(app, namespace, api_keys, passwords, data_root):
         whitelist = [name, '%s.%s' % (name, namespace), '%s.%s.svc' % (name, namespace),
                      '%s.%s.svc.cluster.local' % (name, namespace)] + list(app.get('host_whitelist') or [])
         return ('%s/sabnzbd.ini' % config_dir, ' = ', '', [
-            ('misc', 'api_key', key, 'SABNZBD_API_KEY'),
+            ('misc', 'api_key', key, _secret_key(name, 'SABNZBD_API_KEY')),
             ('misc', 'host_whitelist', ', '.join(whitelist), None)])
     if name == 'nzbget' or (secret.get('kind') == 'password' and secret.get('file') == 'nzbget.conf'):
         password = passwords.get(name)
@@ -180,7 +184,7 @@ def _seed_spec(app, namespace, api_keys, passwords, data_root):
         # the image's own default config (what LinuxServer's init-nzbget-config copies when the file is missing)
         return ('%s/nzbget.conf' % config_dir, '=', '/app/nzbget/share/nzbget/nzbget.conf', [
             ('', 'ControlUsername', app.get('username', 'nzbget'), None),
-            ('', 'ControlPassword', password, 'NZBGET_CONTROL_PASSWORD')])
+            ('', 'ControlPassword', password, _secret_key(name, 'NZBGET_CONTROL_PASSWORD'))])
     return None
 
 
