@@ -10,11 +10,8 @@ writes nothing, the first run signs in with the owner's plex.tv token, sets Plex
 enables the movie and show libraries, the second run changes nothing.
 """
 
-import importlib.util
 import json
-import os
 import socket
-import subprocess
 import sys
 import threading
 import urllib.error
@@ -24,21 +21,13 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-STANDINS = ROOT / "tests" / "standins"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import load_standin, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 OWNER_TOKEN = "plex-owner-token-0123456789"
 FRIEND_TOKEN = "plex-friend-token-0123456789"
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seerr = _load("seerr_standin_for_plex", STANDINS / "seerr" / "seerr_standin.py")
-plex = _load("plex_standin_for_seerr", STANDINS / "plex" / "plex_standin.py")
+seerr = load_standin("seerr_standin_for_plex", "seerr/seerr_standin.py")
+plex = load_standin("plex_standin_for_seerr", "plex/plex_standin.py")
 
 
 def _outward_address():
@@ -170,12 +159,7 @@ def test_seerr_settings_links_plex(stack, tmp_path):
     (tmp_path / "play.yml").write_text(PLAY % {"url": stack["seerr"], "host": stack["plex_host"],
                                                "port": stack["plex_port"], "token": OWNER_TOKEN,
                                                "out": tmp_path / "out.json"})
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
-                             "-e", "ansible_python_interpreter=%s" % sys.executable],
-                            capture_output=True, text=True, env=env, check=False, timeout=300)
+    result = run_playbook(tmp_path / "play.yml")
     assert result.returncode == 0, result.stdout + result.stderr
     assert OWNER_TOKEN not in result.stdout + result.stderr
     out = json.loads((tmp_path / "out.json").read_text())
