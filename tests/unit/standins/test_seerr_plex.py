@@ -88,7 +88,7 @@ def test_plex_sign_in_follows_auth_ts(stack):
     # seerr-api.yml: authToken is required (express-openapi-validator, 400 before the route).
     assert call(api + "/auth/plex", "POST", {})[0] == 400
     # plextv.ts getUser throws for a token plex.tv refuses; the route's catch answers 500.
-    status, body, _ = call(api + "/auth/plex", "POST", {"authToken": "not-a-plex-token"})
+    status, body, _cookie = call(api + "/auth/plex", "POST", {"authToken": "not-a-plex-token"})
     assert (status, body["message"]) == (500, "Unable to authenticate.")
     # The first account becomes user 1, and Seerr's media server type becomes Plex (1).
     status, user, cookie = call(api + "/auth/plex", "POST", {"authToken": OWNER_TOKEN})
@@ -96,7 +96,7 @@ def test_plex_sign_in_follows_auth_ts(stack):
     assert call(api + "/settings/public")[1]["mediaServerType"] == 1
     assert call(api + "/auth/me", cookie=cookie)[1]["plexUsername"] == "owner"
     # Another plex.tv account without access to the owner's server is refused.
-    status, body, _ = call(api + "/auth/plex", "POST", {"authToken": FRIEND_TOKEN})
+    status, body, _cookie = call(api + "/auth/plex", "POST", {"authToken": FRIEND_TOKEN})
     assert (status, body["message"]) == (403, "Access denied.")
 
 
@@ -104,19 +104,19 @@ def test_plex_settings_follow_settings_routes(stack):
     api = stack["seerr"] + "/api/v1"
     _status, _user, cookie = call(api + "/auth/plex", "POST", {"authToken": OWNER_TOKEN})
     # readOnly properties of PlexSettings (name, machineId, libraries) in a request body: 400.
-    status, body, _ = call(api + "/settings/plex", "POST", {"name": "", "ip": stack["plex_host"],
+    status, body, _cookie = call(api + "/settings/plex", "POST", {"name": "", "ip": stack["plex_host"],
                                                             "port": stack["plex_port"], "libraries": []}, cookie)
     assert status == 400 and body["message"] == "request/body/name is read-only, request/body/libraries is read-only"
     # No Plex at the address: 500 "Unable to connect to Plex.", nothing saved.
-    status, body, _ = call(api + "/settings/plex", "POST", {"ip": stack["plex_host"], "port": 9, "useSsl": False}, cookie)
+    status, body, _cookie = call(api + "/settings/plex", "POST", {"ip": stack["plex_host"], "port": 9, "useSsl": False}, cookie)
     assert (status, body["message"]) == (500, "Unable to connect to Plex.")
     assert call(api + "/settings/plex", cookie=cookie)[1]["ip"] == ""
     # The server's / with the admin's token gives machineId and name.
-    status, saved, _ = call(api + "/settings/plex", "POST", {"ip": stack["plex_host"], "port": stack["plex_port"],
+    status, saved, _cookie = call(api + "/settings/plex", "POST", {"ip": stack["plex_host"], "port": stack["plex_port"],
                                                              "useSsl": False}, cookie)
     assert status == 200 and saved["machineId"] == stack["plex_state"].machine and saved["name"] == "plex-standin"
     # Sync keeps movie and show sections with an agent; every call sets "enabled" from ?enable.
-    status, libraries, _ = call(api + "/settings/plex/library?sync=true", cookie=cookie)
+    status, libraries, _cookie = call(api + "/settings/plex/library?sync=true", cookie=cookie)
     assert status == 200 and [(lib["id"], lib["name"], lib["enabled"]) for lib in libraries] == [
         ("1", "Movies", False), ("2", "Shows", False)]
     assert [lib["enabled"] for lib in call(api + "/settings/plex/library?enable=2", cookie=cookie)[1]] == [False, True]
