@@ -104,16 +104,17 @@ def test_plex_settings_follow_settings_routes(stack):
     api = stack["seerr"] + "/api/v1"
     _status, _user, cookie = call(api + "/auth/plex", "POST", {"authToken": OWNER_TOKEN})
     # readOnly properties of PlexSettings (name, machineId, libraries) in a request body: 400.
-    status, body, _cookie = call(api + "/settings/plex", "POST", {"name": "", "ip": stack["plex_host"],
-                                                            "port": stack["plex_port"], "libraries": []}, cookie)
+    with_read_only = {"name": "", "ip": stack["plex_host"], "port": stack["plex_port"], "libraries": []}
+    status, body, _cookie = call(api + "/settings/plex", "POST", with_read_only, cookie)
     assert status == 400 and body["message"] == "request/body/name is read-only, request/body/libraries is read-only"
     # No Plex at the address: 500 "Unable to connect to Plex.", nothing saved.
-    status, body, _cookie = call(api + "/settings/plex", "POST", {"ip": stack["plex_host"], "port": 9, "useSsl": False}, cookie)
+    nothing_there = {"ip": stack["plex_host"], "port": 9, "useSsl": False}
+    status, body, _cookie = call(api + "/settings/plex", "POST", nothing_there, cookie)
     assert (status, body["message"]) == (500, "Unable to connect to Plex.")
     assert call(api + "/settings/plex", cookie=cookie)[1]["ip"] == ""
     # The server's / with the admin's token gives machineId and name.
-    status, saved, _cookie = call(api + "/settings/plex", "POST", {"ip": stack["plex_host"], "port": stack["plex_port"],
-                                                             "useSsl": False}, cookie)
+    address = {"ip": stack["plex_host"], "port": stack["plex_port"], "useSsl": False}
+    status, saved, _cookie = call(api + "/settings/plex", "POST", address, cookie)
     assert status == 200 and saved["machineId"] == stack["plex_state"].machine and saved["name"] == "plex-standin"
     # Sync keeps movie and show sections with an agent; every call sets "enabled" from ?enable.
     status, libraries, _cookie = call(api + "/settings/plex/library?sync=true", cookie=cookie)
