@@ -91,9 +91,18 @@ molecule: setup link base-image tools
 	@export MEDIASTACK_BASE_IMAGE=$$(bash scripts/base-image.sh) MOLECULE_JOBS=$(MOLECULE_JOBS); \
 	bash scripts/molecule-all.sh $(if $(SCENARIO),$(SCENARIO),$(SCENARIOS))
 
+# The tools build (CPU-bound, niced; minutes on a new machine, a link when cached) runs while lint
+# and sanity do; its log is printed when it ends, before the unit tests that need it.
 test: setup
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory tools lint sanity unit build molecule; \
+	@start=$$(date +%s); mkdir -p .build; \
+	echo "==> tools: scripts/build-tools.sh in the background while lint and sanity run (.build/tools.log)"; \
+	bash scripts/build-tools.sh >.build/tools.log 2>&1 & tools=$$!; \
+	checks=0; $(MAKE) --no-print-directory lint sanity || checks=$$?; \
+	built=0; wait $$tools || built=$$?; \
+	echo "==> tools: (exit $$built, $$(( $$(date +%s) - start )) s since the start)"; cat .build/tools.log; \
+	if [ $$built -ne 0 ]; then echo "==> make test: building the tools failed (above)" >&2; exit 1; fi; \
+	if [ $$checks -ne 0 ]; then echo "==> make test: lint or sanity failed (above)" >&2; exit 1; fi; \
+	$(MAKE) --no-print-directory tools unit build molecule; \
 	echo "==> make test: all steps passed in $$(( $$(date +%s) - start )) s"
 
 # make lab SEED=NNN: the seed's inventory unchanged, plus the lab's overlay of addresses and

@@ -22,13 +22,21 @@ if [[ ! -x $GO ]]; then
   exit 1
 fi
 CACHE=${MEDIASTACK_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/homelab-mediastack/bin}
-LINKS=$ROOT/.build/bin
+LINKS=${MEDIASTACK_TOOLS:-$ROOT/.build/bin}
 mkdir -p "$CACHE" "$LINKS"
+# -trimpath and no DWARF at all (the compiler's -dwarf=false saves compile time, the linker's -w
+# and -s drop the tables): nothing here runs a debugger on these binaries.
 export GOFLAGS="-trimpath ${GOFLAGS:-}" CGO_ENABLED=0 GOTOOLCHAIN=local
+GCFLAGS="all=-dwarf=false"
 
 log() { echo "build-tools: $*" >&2; }
-WORK=
-trap '[[ -z $WORK ]] || rm -rf "$WORK"' EXIT
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+# Two phases: `prepare` makes each tool's build module and downloads what it needs (network-bound,
+# all tools at once), `compile` builds them one module after another (CPU-bound; one `go build`
+# per module compiles the packages its binaries share once and links them side by side).
+PHASE=prepare
+PREPARING=()
 
 # replace_args MODFILE NESTED_VERSION: `go mod edit` arguments repeating the module's replace lines.
 replace_args() {
@@ -48,6 +56,27 @@ for r in mod.get("Replace") or []:
 '
 }
 
+# prepare_module WORK NAME MODULE MODULE_VERSION NESTED_VERSION SUBSTITUTES PACKAGE...: the build
+# module of our own in WORK, its dependencies downloaded.
+prepare_module() {
+  local work=$1 name=$2 module=$3 modver=$4 nested=$5 subst=$6
+  shift 6
+  local info modfile moddir s reps
+  info=$(cd "$work" && "$GO" mod download -json "$module@$modver" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d.get("Error")) if d.get("Error") else print(d["GoMod"], d["Dir"])')
+  read -r modfile moddir <<<"$info"
+  cd "$work"
+  "$GO" mod init "mediastack.build/$name" >/dev/null 2>&1
+  # The checksums upstream recorded: modules the checksum database does not list (forks at
+  # pseudo-versions) are verified against them.
+  [[ ! -f $moddir/go.sum ]] || cp "$moddir/go.sum" go.sum
+  mapfile -t reps < <(replace_args "$modfile" "$nested")
+  for s in $subst; do reps+=("-replace=$s"); done
+  "$GO" mod edit -go="$("$GO" mod edit -json "$modfile" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Go"])')" \
+    -require="$module@$modver" "${reps[@]}"
+  # downloads every module the packages import
+  "$GO" get "${@/%/@$modver}"
+}
+
 # build NAME VERSION MODULE MODULE_VERSION NESTED_VERSION SUBSTITUTES LDFLAGS PACKAGE...
 # Builds every PACKAGE (a main package of MODULE) into $CACHE/<last path element>-VERSION (NAME-VERSION
 # for the module's own root package).
@@ -56,50 +85,53 @@ for r in mod.get("Replace") or []:
 build() {
   local name=$1 version=$2 module=$3 modver=$4 nested=$5 subst=$6 ldflags=$7
   shift 7
-  local pkg missing=()
+  local pkg bin missing=()
   binname() { if [[ $1 == "$module" ]]; then echo "$name"; else basename "$1"; fi; }
   for pkg in "$@"; do
     [[ -x $CACHE/$(binname "$pkg")-$version ]] || missing+=("$pkg")
   done
+  local work=$WORK/$name-$version
+  if [[ $PHASE == prepare ]]; then
+    if ((${#missing[@]})); then
+      mkdir -p "$work"
+      log "preparing $name $version (${missing[*]##*/}) from $module@$modver"
+      (
+        start=$(date +%s)
+        prepare_module "$work" "$name" "$module" "$modver" "$nested" "$subst" "${missing[@]}" >"$work/prepare.log" 2>&1 ||
+          { cat "$work/prepare.log" >&2; exit 1; }
+        echo "$(($(date +%s) - start))" >"$work/prepared"
+      ) &
+      PREPARING+=("$!:$name $version")
+    fi
+    return
+  fi
   if ((${#missing[@]})); then
-    local start
-    WORK=$(mktemp -d)
-    local work=$WORK
+    [[ -f $work/prepared ]] || { log "$name $version was not prepared"; exit 1; }
+    local start out=$work/out
     start=$(date +%s)
-    log "building $name $version (${missing[*]##*/}) from $module@$modver"
-    local info modfile moddir
-    info=$(cd "$work" && "$GO" mod download -json "$module@$modver" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d.get("Error")) if d.get("Error") else print(d["GoMod"], d["Dir"])')
-    read -r modfile moddir <<<"$info"
-    (
-      cd "$work"
-      "$GO" mod init "mediastack.build/$name" >/dev/null 2>&1
-      # The checksums upstream recorded: modules the checksum database does not list (forks at
-      # pseudo-versions) are verified against them.
-      [[ ! -f $moddir/go.sum ]] || cp "$moddir/go.sum" go.sum
-      mapfile -t reps < <(replace_args "$modfile" "$nested")
-      local s
-      for s in $subst; do reps+=("-replace=$s"); done
-      "$GO" mod edit -go="$("$GO" mod edit -json "$modfile" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Go"])')" \
-        -require="$module@$modver" "${reps[@]}"
-      "$GO" get "${missing[@]/%/@$modver}" >/dev/null 2>&1 || "$GO" get "${missing[@]/%/@$modver}"
-      for pkg in "${missing[@]}"; do
-        local out
-        out=$CACHE/$(binname "$pkg")-$version
-        nice -n 10 "$GO" build -ldflags="-s -w $ldflags" -o "$out.tmp.$$" "$pkg"
-        mv -f "$out.tmp.$$" "$out"
-      done
-    )
+    log "compiling $name $version (${missing[*]##*/}; downloads took $(cat "$work/prepared") s)"
+    mkdir -p "$out"
+    if ((${#missing[@]} == 1)); then
+      (cd "$work" && nice -n 10 "$GO" build -gcflags="$GCFLAGS" -ldflags="-s -w $ldflags" -o "$out/$(binname "${missing[0]}")" "${missing[0]}")
+    else
+      # go build -o DIR with several main packages writes each one's binary under its last path element
+      (cd "$work" && nice -n 10 "$GO" build -gcflags="$GCFLAGS" -ldflags="-s -w $ldflags" -o "$out/" "${missing[@]}")
+    fi
+    for pkg in "${missing[@]}"; do
+      bin=$(binname "$pkg")
+      mv -f "$out/$bin" "$CACHE/$bin-$version.tmp.$$"
+      mv -f "$CACHE/$bin-$version.tmp.$$" "$CACHE/$bin-$version"
+    done
     rm -rf "$work"
     log "built $name $version in $(($(date +%s) - start)) s"
   fi
   for pkg in "$@"; do
-    local bin
     bin=$(binname "$pkg")
     ln -sfn "$CACHE/$bin-$version" "$LINKS/$bin-$version"
   done
 }
 
-link() { ln -sfn "$CACHE/$1-$2" "$LINKS/$1"; }
+link() { [[ $PHASE == prepare ]] || ln -sfn "$CACHE/$1-$2" "$LINKS/$1"; }
 
 tool_talosctl() {
   # The release data (tag, registry) is embedded from pkg/machinery/gendata/data in the module.
@@ -133,6 +165,7 @@ tool_kwok() {
   build kwok "$KWOK_VERSION" sigs.k8s.io/kwok "$KWOK_VERSION" "$KWOK_VERSION" "$KWOK_SUBSTITUTES" \
     "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
   link kwok "$KWOK_VERSION"
+  [[ $PHASE == compile ]] || return 0
   # The kwok binary needs its Stages in a config file: the same set kwokctl passes by default
   # (kustomize/stage/fast of the release: node-initialize, node-heartbeat-with-lease, pod-ready,
   # pod-complete, pod-delete), taken from the module as published, unmodified.
@@ -152,16 +185,27 @@ tool_kwok() {
 
 tools=("$@")
 ((${#tools[@]})) || tools=(talosctl etcd kwok kube talosctl-oldest)
-# One builder per machine at a time (several checkouts share the cache).
-exec 9>"$CACHE/.lock"
-flock 9
 for t in "${tools[@]}"; do
   case $t in
-    talosctl) tool_talosctl ;;
-    talosctl-oldest) tool_talosctl_oldest ;;
-    kube) tool_kube ;;
-    etcd) tool_etcd ;;
-    kwok) tool_kwok ;;
+    talosctl | talosctl-oldest | kube | etcd | kwok) ;;
     *) echo "build-tools: unknown tool $t (talosctl talosctl-oldest kube etcd kwok)" >&2; exit 2 ;;
   esac
 done
+run() {
+  local t
+  for t in "${tools[@]}"; do "tool_${t//-/_}"; done
+}
+# One builder per machine at a time (several checkouts share the cache).
+exec 9>"$CACHE/.lock"
+flock 9
+begin=$(date +%s)
+PHASE=prepare
+run
+failed=0
+for job in "${PREPARING[@]}"; do
+  wait "${job%%:*}" || { log "downloading for ${job#*:} failed (output above)"; failed=1; }
+done
+((failed == 0)) || exit 1
+PHASE=compile
+run
+((${#PREPARING[@]} == 0)) || log "all tools built in $(($(date +%s) - begin)) s"

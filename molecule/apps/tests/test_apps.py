@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+# the native host only (apps-cluster is the controller; the k3s nodes are kwok nodes)
+testinfra_hosts = ["ansible://download_hosts"]
+
 ROOT = Path(__file__).resolve().parents[3]
 QBT_USER, QBT_PASSWORD = "molecule", "molecule-qbt-password"
 NZBGET_USER, NZBGET_PASSWORD = "nzbget", "molecule-nzbget-password"

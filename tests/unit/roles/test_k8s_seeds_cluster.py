@@ -218,6 +218,11 @@ def cluster(request, tmp_path_factory):
     subprocess.run(["bash", str(LAB), "down", str(lab)], check=False, timeout=120)
 
 
+def only_seed(seed):
+    """The test runs on that seed's cluster only, chosen before any cluster is built (not a skip after)."""
+    return pytest.mark.parametrize("cluster", [seed], indirect=True)
+
+
 def _wait(predicate, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -307,6 +312,7 @@ def _events(lab, namespace):
                    check=False).stdout
 
 
+@only_seed("000")
 def test_pool_is_retried_until_metallb_webhook_answers(cluster):
     """A pool sent while MetalLB's webhook cannot answer is refused by the API server; the role retries.
 
@@ -317,8 +323,6 @@ def test_pool_is_retried_until_metallb_webhook_answers(cluster):
     "Answers" is played by removing the webhook's registration: the API server then admits the pool
     exactly as MetalLB's webhook admits a valid one (no pod of the webhook can run here).
     """
-    if cluster["seed"] != "000":
-        pytest.skip("MetalLB pool: seed 000")
     lab, work = cluster["lab"], cluster["work"]
     kubectl(lab, "delete", "ipaddresspool", "-n", "metallb-system", "media", "--wait=true")
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "metallb-webhook-service",
@@ -362,9 +366,8 @@ def test_pool_is_retried_until_metallb_webhook_answers(cluster):
     assert get(lab, "ipaddresspool", "-n", "metallb-system", "media")["spec"]["autoAssign"] is False
 
 
+@only_seed("000")
 def test_a_second_pool_on_the_media_addresses_is_refused(cluster):
-    if cluster["seed"] != "000":
-        pytest.skip("MetalLB pool: seed 000")
     lab, work = cluster["lab"], cluster["work"]
     subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(lab / "kubeconfig"), "apply", "-f", "-"], check=True,
                    input=json.dumps({"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool",
@@ -379,10 +382,9 @@ def test_a_second_pool_on_the_media_addresses_is_refused(cluster):
         kubectl(lab, "delete", "ipaddresspool", "-n", "metallb-system", "default")
 
 
+@only_seed("001")
 def test_wrong_storage_class_leaves_the_claims_pending(cluster):
     """As a real cluster would: a class nobody provides, or a claim whose class differs from its volume's."""
-    if cluster["seed"] != "001":
-        pytest.skip("one seed is enough")
     lab, work = cluster["lab"], cluster["work"]
     play = _play("001", lab, work, "- ansible.builtin.import_playbook: %s\n" % (ROOT / "playbooks" / "apps.yml"),
                  {"media_apps_k8s_namespace": "media-sc", "media_apps_k8s_config_storage_class": "nfs-client",
@@ -415,9 +417,8 @@ def test_wrong_storage_class_leaves_the_claims_pending(cluster):
     assert get(lab, "pvc", "-n", "media-sc", "mismatch")["status"]["phase"] == "Pending"
 
 
+@only_seed("002")
 def test_missing_toleration_is_unschedulable(cluster):
-    if cluster["seed"] != "002":
-        pytest.skip("the tainted GPU node: seed 002")
     lab = cluster["lab"]
     deployment = get(lab, "deployment", "-n", "media", "clusterplex-worker")
     spec = deployment["spec"]
@@ -442,10 +443,9 @@ def test_missing_toleration_is_unschedulable(cluster):
     kubectl(lab, "delete", "deployment", "-n", "media", "no-toleration")
 
 
+@only_seed("001")
 def test_podsecurity_label_decides_what_may_run(cluster):
     """Baseline (Talos's default for a namespace without the label) forbids the Gluetun sidecar."""
-    if cluster["seed"] != "001":
-        pytest.skip("Gluetun: seed 001")
     lab, work = cluster["lab"], cluster["work"]
     kubectl(lab, "label", "--overwrite", "namespace", "media", "pod-security.kubernetes.io/enforce=baseline")
     kubectl(lab, "delete", "pods", "-n", "media", "-l", "app.kubernetes.io/name=qbittorrent", "--wait=true")

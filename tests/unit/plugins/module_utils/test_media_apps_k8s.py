@@ -171,7 +171,7 @@ def test_secrets_are_in_place_before_the_first_start(tmp_path):
                                                           "storage_class": "nfs-media"})
     secret = _find(objects, "Secret", "media-apps-secrets")
     text = yaml.safe_dump([o for o in objects if o["kind"] != "Secret"])
-    for value in list(PASSWORDS.values()) + [KEYS["sabnzbd"], secret["stringData"]["QBITTORRENT_WEBUI_PASSWORD_PBKDF2"]]:
+    for value in list(PASSWORDS.values()) + [KEYS["sabnzbd"], secret["stringData"]["qbittorrent.QBITTORRENT_WEBUI_PASSWORD_PBKDF2"]]:
         assert value not in text  # only in the Secret
     # qBittorrent: a fresh config, then an existing one whose password was changed in the app
     _pod_qbt, seed = _seeded(objects, "qbittorrent")
@@ -194,6 +194,33 @@ def test_secrets_are_in_place_before_the_first_start(tmp_path):
     conf = _run_seed(seed, secret, tmp_path / "nzb", "/config", existing="MainDir=/data\nControlPassword=tegbzn6789\n")
     assert "ControlPassword=%s" % PASSWORDS["nzbget"] in conf.splitlines() and "tegbzn6789" not in conf
     assert "MainDir=/data" in conf and "ControlUsername=nzbget" in conf
+
+
+def test_two_instances_of_an_app_seed_their_own_secrets(tmp_path):
+    """A second SABnzbd and a second qBittorrent (extra catalog apps, same config files) get their own keys.
+
+    One Secret holds every app's values, so each seeded value needs a key of its own app: with one
+    key per kind of file, the second instance's API key or password hash replaced the first's.
+    """
+    extra = {"sabnzbd-4k": dict(CATALOG["sabnzbd"]), "qbittorrent-vpn": dict(CATALOG["qbittorrent"])}
+    apps = m.merge_catalog(CATALOG, ["qbittorrent", "qbittorrent-vpn", "sabnzbd", "sabnzbd-4k"], extra=extra)
+    keys = dict(KEYS, **{"sabnzbd-4k": "f" * 32})
+    passwords = dict(PASSWORDS, **{"qbittorrent-vpn": "test-only-other"})
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=keys,
+                              passwords=passwords, media={"server": "192.0.2.20", "path": "/data",
+                                                          "storage_class": "nfs-media"})
+    secret = _find(objects, "Secret", "media-apps-secrets")
+    for app in ("sabnzbd", "sabnzbd-4k"):
+        _pod_sab, seed = _seeded(objects, app)
+        ini = _run_seed(seed, secret, tmp_path / app, "/config")
+        assert "api_key = %s" % keys[app] in ini.splitlines(), (app, ini)
+    for app in ("qbittorrent", "qbittorrent-vpn"):
+        _pod_qbt, seed = _seeded(objects, app)
+        conf = _run_seed(seed, secret, tmp_path / app, "/config")
+        stored = [line.split("=", 1)[1] for line in conf.splitlines() if line.startswith("WebUI\\Password_PBKDF2=")]
+        assert len(stored) == 1 and qbittorrent_pbkdf2_matches(passwords[app], stored[0].strip('"')), app
+    # every key names its app
+    assert all(key.split(".", 1)[0] in apps for key in secret["stringData"]), sorted(secret["stringData"])
 
 
 def test_seed_script_runs_under_busybox_too(tmp_path):
@@ -330,5 +357,42 @@ def test_unpackerr_runs_on_kubernetes_with_its_arr_links():
     assert _env_from_secret(objects, "unpackerr")["UN_SONARR_0_API_KEY"] == KEYS["sonarr"]
     # the image has no PUID/PGID: it runs as the media user, as Compose's user: uid:gid
     assert container["securityContext"]["runAsUser"] == 1000 and container["securityContext"]["runAsGroup"] == 1000
+    for obj in objects:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+
+
+def test_homepage_gets_its_services_and_keys_on_kubernetes():
+    # Seed 001 asks for Homepage's widgets on k3s: services.yaml as a ConfigMap over that one file
+    # of its config folder (no key in it), the keys as HOMEPAGE_VAR_* from the namespace's Secret.
+    apps = m.merge_catalog(CATALOG, ["homepage", "sonarr", "qbittorrent"])
+    homepage = m.homepage_config(apps, KEYS, PASSWORDS)
+    services = yaml.safe_dump(homepage["services"], sort_keys=False)
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                              passwords=PASSWORDS,
+                              media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"},
+                              app_secrets={"homepage": dict(homepage["env"], HOMEPAGE_ALLOWED_HOSTS="homepage:3000")},
+                              homepage_services=services)
+    config_map = _find(objects, "ConfigMap", "homepage-services")
+    listed = yaml.safe_load(config_map["data"]["services.yaml"])[0]["Media"]
+    sonarr = next(entry["sonarr"] for entry in listed if "sonarr" in entry)
+    assert sonarr["widget"] == {"type": "sonarr", "url": "http://sonarr:8989", "key": "{{HOMEPAGE_VAR_SONARR_KEY}}"}
+    assert KEYS["sonarr"] not in config_map["data"]["services.yaml"]
+    assert PASSWORDS["qbittorrent"] not in config_map["data"]["services.yaml"]
+    secret_env = _env_from_secret(objects, "homepage")
+    assert secret_env["HOMEPAGE_VAR_SONARR_KEY"] == KEYS["sonarr"]
+    assert secret_env["HOMEPAGE_VAR_QBITTORRENT_PASSWORD"] == PASSWORDS["qbittorrent"]
+    assert "HOMEPAGE_VAR_SONARR_KEY" not in _env_from_secret(objects, "sonarr")
+    deployment = _find(objects, "Deployment", "homepage")
+    mounts = deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "services", "mountPath": "/app/config/services.yaml", "subPath": "services.yaml",
+            "readOnly": True} in mounts
+    assert {"name": "config", "mountPath": "/app/config"} in mounts
+    # a changed services.yaml rolls the pod (a subPath mount never sees the new ConfigMap)
+    checksum = deployment["spec"]["template"]["metadata"]["annotations"]["homelab.mediastack/services-sha256"]
+    other = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                            media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"},
+                            homepage_services=services + "# changed\n")
+    assert _find(other, "Deployment", "homepage")["spec"]["template"]["metadata"]["annotations"][
+        "homelab.mediastack/services-sha256"] != checksum
     for obj in objects:
         kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
