@@ -315,7 +315,6 @@ def test_clone_copies_the_template_and_not_more(pve):
     assert linked.status_code == 500 and linked.reason == "parameter 'storage' not allowed for linked clones"
 
 
-
 def test_failed_clone_leaves_no_locked_config(pve):
     # qemu-server API2/Qemu.pm clone_vm: on error the new config is unlinked, "clone failed: $err".
     vm(pve, 9000, extra="template: 1\n")
