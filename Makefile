@@ -142,7 +142,7 @@ lab-down-plain:
 # then each failure the seeds hit injected, named alone, and undone (tests/lab/test_doctor.py).
 lab-doctor-test: setup-venv link
 	@echo "==> lab-doctor-test: the doctor against the plain lab, with injected failures"
-	$(BIN)/python -m pytest -p no:cacheprovider -v tests/lab/test_doctor.py
+	$(BIN)/python -m pytest -p no:cacheprovider -v -s tests/lab/test_doctor.py
 
 # A benchmark, not a test: the *arr wiring against local stand-ins (docs/arr.md has the figures).
 bench: setup-venv link

