@@ -59,7 +59,9 @@ options:
     type: dict
     default: {}
   nfs_mounts:
-    description: NFS mounts this host should have, as C(nfs_client_mounts) items (C(mount) and C(options) are read; C(server) and C(export) name them in messages).
+    description:
+      - NFS mounts this host should have, as C(nfs_client_mounts) items (C(mount) and C(options) are
+        read; C(server) and C(export) name them in messages).
     type: list
     elements: dict
     default: []
