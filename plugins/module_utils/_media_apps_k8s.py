@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import ipaddress
 
 from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps import (
@@ -269,13 +270,15 @@ def _secret_key(app_name, env_name):
 
 def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, timezone, api_keys=None,
                   passwords=None, pod_security='privileged', config_size='5Gi', media=None, vpn=None,
-                  metallb_pool='', data_root='/data', app_secrets=None, links=None):
+                  metallb_pool='', data_root='/data', app_secrets=None, links=None, homepage_services=None):
     """Kubernetes objects (list of dicts) for the apps in one namespace.
 
     ``media``: {server, path, storage_class, size, mount_options} of the NAS's media tree (static PV).
     ``vpn``: {provider, type, outbound_subnets, env, secrets} for the Gluetun sidecar.
     ``app_secrets``: {app: {ENV: value}} (media_apps_secrets: Plex's PLEX_CLAIM, an extra app's token).
     ``links``: the *arr apps an app with arr_links (Unpackerr) talks to (media_apps_arr_links).
+    ``homepage_services``: the text of Homepage's services.yaml (no secret in it: the keys are
+    HOMEPAGE_VAR_* in ``app_secrets['homepage']``), a ConfigMap mounted over that one file.
     Each app's secret environment is the one its Compose env file holds (app_secret_env).
     """
     api_keys = api_keys or {}
@@ -314,6 +317,12 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
         objects.append({'apiVersion': 'v1', 'kind': 'Secret', 'type': 'Opaque',
                         'metadata': {'name': _SECRET, 'namespace': namespace},
                         'stringData': secret_data})
+    homepage_map = None
+    if 'homepage' in apps and homepage_services:
+        homepage_map = {'apiVersion': 'v1', 'kind': 'ConfigMap',
+                        'metadata': {'name': 'homepage-services', 'namespace': namespace, 'labels': _labels('homepage')},
+                        'data': {'services.yaml': str(homepage_services)}}
+        objects.append(homepage_map)
     if any(apps[n].get('media', 'none') != 'none' for n in apps if n != 'gluetun'):
         media = media or {}
         objects.extend(media_volume(namespace, media_claim, media.get('server'), media.get('path', data_root),
@@ -385,6 +394,15 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
             volumes.append(volume)
             container['volumeMounts'].append({'name': extra['name'], 'mountPath': str(extra['mount']),
                                               'readOnly': bool(extra.get('read_only', False))})
+        template_annotations = {}
+        if app_name == 'homepage' and homepage_map:
+            # One file of the config folder; Homepage keeps writing the others (settings.yaml, logs).
+            volumes.append({'name': 'services', 'configMap': {'name': 'homepage-services'}})
+            container['volumeMounts'].append({'name': 'services', 'readOnly': True, 'subPath': 'services.yaml',
+                                              'mountPath': '%s/services.yaml' % (app.get('config_dir') or '/app/config')})
+            # A subPath mount never sees a changed ConfigMap: the checksum rolls the pod when it changes.
+            template_annotations['homelab.mediastack/services-sha256'] = hashlib.sha256(
+                homepage_map['data']['services.yaml'].encode('utf-8')).hexdigest()
         if app.get('vpn') and 'gluetun' in apps:
             init_containers.append(_gluetun_sidecar(apps['gluetun'], app, vpn))
             volumes.append({'name': 'tun', 'hostPath': {'path': '/dev/net/tun', 'type': 'CharDevice'}})
@@ -411,7 +429,9 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
             'metadata': {'name': app_name, 'namespace': namespace, 'labels': labels},
             'spec': {'replicas': 1, 'strategy': {'type': 'Recreate'},
                      'selector': {'matchLabels': labels},
-                     'template': {'metadata': {'labels': labels}, 'spec': pod_spec}},
+                     'template': {'metadata': dict({'labels': labels}, **(
+                         {'annotations': template_annotations} if template_annotations else {})),
+                         'spec': pod_spec}},
         })
         if app['ports']:
             service = {'apiVersion': 'v1', 'kind': 'Service',

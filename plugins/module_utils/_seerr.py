@@ -101,20 +101,33 @@ class SeerrClient(object):
         return self.http.get("/settings/%s" % kind)
 
     def set_media_settings(self, kind, settings):
-        return self.http.post("/settings/%s" % kind, settings)
+        """Set the media server's address. Only the keys given are sent: Seerr validates the body
+        against its OpenAPI document, which marks ``name``, ``machineId``, ``serverID`` and
+        ``libraries`` readOnly (a body carrying one is refused with 400), and merges the rest."""
+        try:
+            return self.http.post("/settings/%s" % kind, settings)
+        except ApiError as exc:
+            if exc.status == 500:
+                raise ApiError("Seerr at %s could not reach %s at %s:%s (%s). The host name must be one Seerr itself "
+                               "resolves and reaches (a service name), and for Plex the owner's token must be "
+                               "accepted by that server." % (
+                                   self.url, kind.capitalize(), settings.get("ip"), settings.get("port"),
+                                   (exc.body or {}).get("message") if isinstance(exc.body, dict) else exc.body),
+                               status=500)
+            raise
 
-    def sync_libraries(self, keep_enabled):
+    def sync_libraries(self, kind, keep_enabled):
         """Re-read the media server's libraries, keeping ``keep_enabled`` (ids) enabled.
 
-        Jellyseerr sets every library's ``enabled`` from ``?enable`` on EVERY call of
-        ``/settings/jellyfin/library`` (server/routes/settings/index.ts): a call without it
+        Seerr sets every library's ``enabled`` from ``?enable`` on EVERY call of
+        ``/settings/{plex,jellyfin}/library`` (server/routes/settings/index.ts): a call without it
         disables them all. So a sync always carries the ids that are enabled now.
         """
         query = {"sync": "true", "enable": ",".join(keep_enabled)}
-        return self.http.get("/settings/jellyfin/library", query=query) or []
+        return self.http.get("/settings/%s/library" % kind, query=query) or []
 
-    def enable_libraries(self, ids):
-        return self.http.get("/settings/jellyfin/library", query={"enable": ",".join(ids)})
+    def enable_libraries(self, kind, ids):
+        return self.http.get("/settings/%s/library" % kind, query={"enable": ",".join(ids)})
 
     def servers(self, kind):
         return self.http.get("/settings/%s" % kind) or []
@@ -187,22 +200,23 @@ def resolve_server(kind, wanted, lookup):
     return body
 
 
-def reconcile_libraries(client, media_settings, names, check_mode):
+def reconcile_libraries(client, kind, media_settings, names, check_mode):
     """Enable the libraries named in ``names`` (all when None) and no other.
 
-    The libraries as they are come from ``media_settings`` (``GET /settings/jellyfin``, no side
+    ``kind`` is ``plex`` or ``jellyfin`` (Emby too). The libraries as they are come from
+    ``media_settings`` (``GET /settings/<kind>``, no side
     effect). Outside check mode they are synced from the media server first, keeping the enabled
     ones enabled; in check mode nothing is called. Returns (libraries, enabled now, enabled wanted,
     unknown names).
     """
     known = media_settings.get("libraries") or []
     keep = [lib["id"] for lib in known if lib.get("enabled")]
-    libraries = known if check_mode else client.sync_libraries(keep)
+    libraries = known if check_mode else client.sync_libraries(kind, keep)
     unknown = sorted(set(names or []) - set(lib["name"] for lib in libraries)) if names is not None else []
     enabled_now = sorted(lib["name"] for lib in libraries if lib.get("enabled"))
     enabled_wanted = sorted(lib["name"] for lib in libraries if names is None or lib["name"] in names)
     if not unknown and enabled_now != enabled_wanted and not check_mode:
-        client.enable_libraries([lib["id"] for lib in libraries if lib["name"] in enabled_wanted])
+        client.enable_libraries(kind, [lib["id"] for lib in libraries if lib["name"] in enabled_wanted])
     return libraries, enabled_now, enabled_wanted, unknown
 
 

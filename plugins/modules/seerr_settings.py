@@ -41,7 +41,7 @@ options:
     required: true
     suboptions:
       type:
-        description: Kind of media server. V(plex) signs in with O(media_server.plex_token) and is not covered by the collection's tests.
+        description: Kind of media server. V(plex) signs in with O(media_server.plex_token), the plex.tv token of the server's owner.
         type: str
         choices: [jellyfin, emby, plex]
         default: jellyfin
@@ -334,23 +334,20 @@ def main():
         if changes:
             actions.append('set the media server address (%s)' % ', '.join(sorted(changes)))
             if not check:
-                merged = dict(current)
-                merged.update(wanted)
-                client.set_media_settings(kind, merged)
+                client.set_media_settings(kind, wanted)
 
-        # Libraries (Jellyfin/Emby): enable the named ones, or all.
-        if kind == 'jellyfin':
-            libraries, enabled_now, enabled_wanted, unknown = reconcile_libraries(
-                client, current, media.get('libraries'), check)
-            if unknown and not check:
-                module.fail_json(msg='The media server has no library named %s (it has: %s)' % (
-                    ', '.join(unknown), ', '.join(lib['name'] for lib in libraries) or 'none'), actions=actions)
-            before['libraries'], after['libraries'] = enabled_now, enabled_wanted
-            if unknown:  # check mode reads no library list from the media server (that would write)
-                actions.append('sync libraries from the media server and enable %s' % ', '.join(media['libraries']))
-                after['libraries'] = sorted(media['libraries'])
-            elif enabled_now != enabled_wanted:
-                actions.append('enable libraries %s' % ', '.join(enabled_wanted))
+        # Libraries: enable the named ones, or all (Seerr lists only the movie and show libraries).
+        libraries, enabled_now, enabled_wanted, unknown = reconcile_libraries(
+            client, kind, current, media.get('libraries'), check)
+        if unknown and not check:
+            module.fail_json(msg='The media server has no library named %s (it has: %s)' % (
+                ', '.join(unknown), ', '.join(lib['name'] for lib in libraries) or 'none'), actions=actions)
+        before['libraries'], after['libraries'] = enabled_now, enabled_wanted
+        if unknown:  # check mode reads no library list from the media server (that would write)
+            actions.append('sync libraries from the media server and enable %s' % ', '.join(media['libraries']))
+            after['libraries'] = sorted(media['libraries'])
+        elif enabled_now != enabled_wanted:
+            actions.append('enable libraries %s' % ', '.join(enabled_wanted))
 
         # *arr servers.
         for arr in ('sonarr', 'radarr'):

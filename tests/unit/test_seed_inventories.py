@@ -9,6 +9,7 @@ settings, the lab's vault values and what a lab container cannot do.
 """
 
 import ipaddress
+import json
 import os
 import re
 import subprocess
@@ -25,7 +26,7 @@ DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24",
 IPV4 = re.compile(r"(?<![\d.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?:/\d+)?(?![\d.])")
 # What an overlay may set besides ansible_*, lab_* and vault_*: what a lab container cannot do
 # (the doctor reports, without failing, the NFS and bind mounts a container cannot have).
-OVERLAY_ALLOWED = {"proxmox_guest_validate_certs", "arr_wiring_trash_guide", "nfs_client_start", "nas_storage_nfs_packages",
+OVERLAY_ALLOWED = {"proxmox_guest_validate_certs", "gpu_passthrough_validate_certs", "arr_wiring_trash_guide", "nfs_client_start", "nas_storage_nfs_packages",
                    "media_apps_docker_install", "media_apps_compose_up", "doctor_report_only", "doctor_report_dir",
                    # how the controller reaches a cluster in the lab: talosctl from the stand-in's test release,
                    # the lab's state instead of the inventory folder, the local control plane's kubeconfig
@@ -126,3 +127,34 @@ def test_overlay_sets_only_addresses_and_connection(overlay):
                 if not n.startswith(("ansible_", "lab_", "vault_")) and n not in OVERLAY_ALLOWED]
     assert not bad, bad
     assert (ROOT / "inventory" / overlay).is_dir(), "overlay without a seed inventory"
+
+
+def _hostvars(seed):
+    result = subprocess.run([_bin("ansible-inventory"), "-i", str(ROOT / "inventory" / seed), "--list"],
+                            capture_output=True, text=True, env=_env(), check=True, timeout=120)
+    return json.loads(result.stdout)
+
+
+def test_seed_002_gpu_lxc_expressed():
+    """Seed 002's GPU node: a privileged LXC on pve, given the node's /dev/dri by raw lines, and the k3s
+    node the Intel GPU plugin's selector and the ClusterPlex worker's selector and toleration pick."""
+    inv = _hostvars("seed-002")
+    hostvars = inv["_meta"]["hostvars"]
+    gpu_nodes = [h for h in inv["k3s_agents"]["hosts"] + inv["k3s_servers"]["hosts"]
+                 if set(hostvars["homelab-media"]["cluster_addons_gpu_node_selector"].items())
+                 <= {tuple(label.split("=", 1)) for label in hostvars[h].get("k3s_cluster_node_labels", [])}]
+    assert gpu_nodes == ["k3s-w3"], gpu_nodes
+    w3 = hostvars["k3s-w3"]
+    assert "k3s-w3" in inv["proxmox_guests"]["hosts"]
+    assert w3["proxmox_guest_kind"] == "lxc" and w3["proxmox_guest_unprivileged"] is False
+    pve = hostvars[w3["proxmox_guest_node_host"]]
+    assert w3["proxmox_guest_node_host"] in inv["gpu_hosts"]["hosts"]
+    cts = {ct["vmid"]: ct for ct in pve["gpu_passthrough_lxc"]}
+    assert cts[w3["proxmox_guest_vmid"]]["method"] == "raw"
+    assert cts[w3["proxmox_guest_vmid"]]["devices"] == ["/dev/dri"]
+    worker = hostvars["homelab-media"]["media_apps_catalog_extra"]["clusterplex-worker"]
+    assert worker["node_selector"] == hostvars["homelab-media"]["cluster_addons_gpu_node_selector"]
+    assert worker["resources"]["limits"]["gpu.intel.com/i915"] == 1
+    taints = {t.split("=", 1)[0]: t.split("=", 1)[1] for t in w3["k3s_cluster_node_taints"]}
+    assert all("%s:%s" % (t["value"], t["effect"]) == taints.get(t["key"]) for t in worker["tolerations"])
+    assert worker["tolerations"], "the GPU node is tainted: the worker needs the toleration"

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = os.environ.get("PLEX_STANDIN_TOKEN", "test-only-plex-token")
+FRIENDLY_NAME = os.environ.get("PLEX_STANDIN_NAME", "plex-standin")
 PORT = int(os.environ.get("PLEX_STANDIN_PORT", "32400"))
 # Section types a library can have (plex-api-spec get-all-libraries.yaml: type "movie"; python-plexapi
 # library.py: MovieSection/ShowSection/MusicSection/PhotoSection TYPE = movie/show/artist/photo).
@@ -85,6 +86,12 @@ def make_handler(state):
             if token != TOKEN:
                 return self.unauthorized()
             parts = [p for p in url.path.split("/") if p]
+            # GET / (the server's capabilities, what Seerr's PlexAPI.getStatus reads): needs the token;
+            # MediaContainer with friendlyName, machineIdentifier, version (plex-api-spec, "/" get).
+            if method == "GET" and not parts:
+                return self.reply(200, {"MediaContainer": {"size": 0, "friendlyName": FRIENDLY_NAME,
+                                                           "machineIdentifier": state.machine,
+                                                           "version": "1.41.8.9834-071366d65", "myPlex": True}})
             with state.lock:
                 if parts == ["library", "sections"] and method == "GET":
                     return self.reply(200, {"MediaContainer": {

@@ -1014,8 +1014,12 @@ def create_guest(user, kind, params):
                 raise ApiError(500, "volume '%s' does not exist" % template)
             settings = {k: v for k, v in params.items() if k not in (
                 "ostemplate", "password", "ssh-public-keys", "storage", "start", "pool", "unique", "restore",
-                "force", "ignore-unpack-errors", "bwlimit")}
-            lxc_check_perm(user, {"unprivileged": settings.get("unprivileged", "0")}, settings, [])
+                "force", "ignore-unpack-errors", "bwlimit", "unprivileged")}
+            # API2/LXC.pm create_vm: 'unprivileged' is extracted (read-only afterwards) and defaults to 1
+            # outside a restore; the config gets `unprivileged: 1` only when it is set.
+            default = "0" if parse_boolean(params.get("restore", "0")) == "1" else "1"
+            unprivileged = parse_boolean(params.get("unprivileged", default))
+            lxc_check_perm(user, {"unprivileged": unprivileged}, settings, [])
         else:
             settings = {k: v for k, v in params.items() if k not in ("start", "pool", "unique", "bwlimit", "storage")}
             qemu_check_perm(user, {}, settings, [])
@@ -1033,6 +1037,8 @@ def create_guest(user, kind, params):
         del conf["lock"]
         if kind == "lxc":
             conf.update({"arch": "amd64", "ostype": "debian"})  # from the template's /etc/os-release
+            if unprivileged == "1":
+                conf["unprivileged"] = "1"
             settings.setdefault("rootfs", "%s:4" % params.get("storage", "local"))
             settings.setdefault("memory", "512")
             settings.setdefault("swap", "512")

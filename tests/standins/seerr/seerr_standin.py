@@ -1,20 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: homelab.mediastack contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Jellyseerr API stand-in (test equipment, python3 stdlib only; never imported by the collection).
+"""Jellyseerr / Seerr API stand-in (test equipment, python3 stdlib only; never imported by the collection).
 
 Written from Jellyseerr's source (Fallenbagel/jellyseerr: server/routes, server/middleware,
-jellyseerr-api.yml), not from this collection's modules: every behaviour rule below names the
-upstream file it follows. Covered: ``POST /auth/jellyfin`` (the first sign-in links the Jellyfin
-server, makes the admin user and a Jellyfin API key, by real HTTP calls to the Jellyfin named
-there), ``connect.sid`` sessions and ``X-Api-Key``, ``/status``, ``/settings/public``,
-``/settings/main``, ``/settings/jellyfin``, ``/settings/jellyfin/library``,
-``/settings/{sonarr,radarr}`` and their ``/test``, ``/settings/initialize``.
+jellyseerr-api.yml) and its successor Seerr's (seerr-team/seerr: the same files, seerr-api.yml),
+not from this collection's modules: every behaviour rule below names the upstream file it
+follows. Covered: ``POST /auth/jellyfin`` (the first sign-in links the Jellyfin server, makes the
+admin user and a Jellyfin API key, by real HTTP calls to the Jellyfin named there), ``POST
+/auth/plex`` (the plex.tv account of a token makes the admin user), ``connect.sid`` sessions and
+``X-Api-Key``, ``/status``, ``/settings/public``, ``/settings/main``, ``/settings/jellyfin``,
+``/settings/jellyfin/library``, ``/settings/plex`` and ``/settings/plex/library`` (real HTTP calls
+to the Plex server named there, with the admin's Plex token), ``/settings/{sonarr,radarr}`` and
+their ``/test``, ``/settings/initialize``.
 
-The *arr servers the test endpoints "reach" are described in the stand-in's config file
-(``arr_servers``: ``host:port`` -> kind, apiKey, profiles, rootFolders, tags, and
-languageProfiles for a Sonarr v3), because the scenario runs no Sonarr/Radarr. State lives in a
-JSON file (like settings.json).
+What Seerr would ask other services is described in the stand-in's config file, because the
+tests run none of them: ``arr_servers`` (``host:port`` -> kind, apiKey, profiles, rootFolders,
+tags, and languageProfiles for a Sonarr v3) and ``plextv_accounts`` (token -> the account
+plex.tv's ``/users/account.json`` answers: id, email, username, thumb). State lives in a JSON file
+(like settings.json).
 """
 
 import json
@@ -47,6 +51,17 @@ ARR_REQUIRED = {
 ARR_TEST_REQUIRED = [("hostname", str), ("port", (int, float)), ("apiKey", str), ("useSsl", bool)]
 # jellyseerr-api.yml paths./auth/jellyfin requestBody "required".
 AUTH_JELLYFIN_REQUIRED = [("username", str), ("password", str)]
+# seerr-api.yml /auth/plex requestBody "required": [authToken].
+AUTH_PLEX_REQUIRED = [("authToken", str)]
+# seerr-api.yml components.schemas.PlexSettings / JellyfinSettings: the properties marked readOnly.
+# express-openapi-validator (4.13, validateRequests) refuses a request body that carries one with a
+# value ("request/body/<name> is read-only", 400) and drops them from "required" for requests.
+READ_ONLY = {"plex": ["name", "machineId", "libraries"], "jellyfin": ["name", "libraries", "serverID"]}
+# seerr-api.yml PlexSettings "required" minus its readOnly properties.
+PLEX_SETTINGS_REQUIRED = [("ip", str), ("port", (int, float))]
+# server/api/plexapi.ts syncLibraries: only movie and show sections, and not those without an agent.
+PLEX_LIBRARY_TYPES = ["movie", "show"]
+PLEX_NO_AGENT = "com.plexapp.agents.none"
 # server/api/jellyfin.ts mapLibraries: collection types Jellyseerr leaves out of its library list.
 EXCLUDED_LIBRARY_TYPES = ["music", "books", "musicvideos", "homevideos", "boxsets"]
 JF_CLIENT = 'MediaBrowser Client="Jellyseerr", Device="Jellyseerr", DeviceId="seerr-standin", Version="2.5.2"'
@@ -62,6 +77,8 @@ def initial_state():
                  "applicationTitle": "Jellyseerr",
                  "applicationUrl": "", "mediaServerType": NOT_CONFIGURED, "localLogin": True,
                  "newPlexLogin": True, "defaultPermissions": 32},
+        # server/lib/settings/index.ts defaults of settings.plex.
+        "plex": {"name": "", "ip": "", "port": 32400, "useSsl": False, "libraries": []},
         "jellyfin": {"name": "", "ip": "", "port": 8096, "useSsl": False, "urlBase": "", "externalHostname": "",
                      "jellyfinForgotPasswordUrl": "", "libraries": [], "serverId": "", "apiKey": ""},
         "sonarr": [],
@@ -78,6 +95,8 @@ def load():
         # server/lib/settings/index.ts load: a set API_KEY replaces the stored main.apiKey at every start.
         if os.environ.get("API_KEY"):
             state["main"]["apiKey"] = os.environ["API_KEY"]
+        # A state file from before the Plex routes: settings.plex takes its defaults (as settings.json does).
+        state.setdefault("plex", initial_state()["plex"])
         return state
     state = initial_state()
     save(state)
@@ -115,6 +134,33 @@ def openapi_errors(body, required):
     message = ", ".join("request%s %s" % ("/body" if e["errorCode"].startswith("required") else e["path"], e["message"])
                         for e in errors)
     return {"message": message, "errors": errors}
+
+
+def read_only_errors(body, kind):
+    """express-openapi-validator's answer to a body that sets a readOnly property (see READ_ONLY)."""
+    errors = [{"path": "/body/" + key, "message": "is read-only", "errorCode": "readOnly.openapi.validation"}
+              for key in READ_ONLY[kind] if body.get(key) is not None]
+    if not errors:
+        return None
+    return {"message": ", ".join("request%s %s" % (e["path"], e["message"]) for e in errors), "errors": errors}
+
+
+def plextv_account(token):
+    """server/api/plextv.ts getUser: plex.tv's /users/account.json for a token (from the config file)."""
+    account = config().get("plextv_accounts", {}).get(token or "")
+    if account is None:
+        # getUser: any failure -> Error('Invalid auth token').
+        raise ValueError("Invalid auth token")
+    return dict(account, authToken=account.get("authToken", token))
+
+
+def plex_call(settings, path, token):
+    """server/api/plexapi.ts: the Plex server at settings.plex (http(s)://ip:port), X-Plex-Token header."""
+    url = "%s://%s:%s%s" % ("https" if settings.get("useSsl") else "http", settings["ip"], settings["port"], path)
+    request = Request(url, headers={"X-Plex-Token": token or "", "X-Plex-Product": "Seerr",
+                                    "Accept": "application/json"})
+    with urlopen(request, timeout=10) as response:
+        return json.loads(response.read().decode())
 
 
 def jellyfin_call(settings, method, path, body=None, token=None):
@@ -188,7 +234,8 @@ class Handler(BaseHTTPRequestHandler):
             result = self.route(state, method, path, query, body)
             status, answer = result[0], result[1]
             cookie = result[2] if len(result) > 2 else None
-            if method != "GET" or path.endswith("/settings/jellyfin/library"):  # that GET saves settings
+            # The library GETs save settings too (settings.save() in both routes).
+            if method != "GET" or path.endswith(("/settings/jellyfin/library", "/settings/plex/library")):
                 save(state)
         self._send(status, answer, cookie)
 
@@ -209,12 +256,19 @@ class Handler(BaseHTTPRequestHandler):
             if invalid:
                 return 400, invalid
             return self.auth_jellyfin(state, body)
+        # server/routes/auth.ts POST /plex: anonymous (security: [] in seerr-api.yml).
+        if path == "/auth/plex" and method == "POST":
+            invalid = openapi_errors(body, AUTH_PLEX_REQUIRED)
+            if invalid:
+                return 400, invalid
+            return self.auth_plex(state, body)
         user = self._user(state)
         # server/middleware/auth.ts isAuthenticated: no user (or no permission) -> 403 {status, error}.
         if user is None:
             return 403, {"status": 403, "error": "You do not have permission to access this endpoint"}
         if path == "/auth/me":
-            return 200, user
+            # server/routes/auth.ts GET /me: user.filter() (no Plex token in the answer).
+            return 200, dict((k, v) for k, v in user.items() if k != "plexToken")
         # server/routes/settings/index.ts GET /main: main settings (the admin sees apiKey); POST merges
         # the whole body into main (lodash merge) and answers main.
         if path == "/settings/main":
@@ -229,9 +283,22 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/settings/initialize" and method == "POST":
             state["public"]["initialized"] = True
             return 200, state["public"]
+        if path == "/settings/plex":
+            # server/routes/settings/index.ts GET /plex answers settings.plex as stored.
+            if method == "POST":
+                invalid = read_only_errors(body, "plex") or openapi_errors(body, PLEX_SETTINGS_REQUIRED)
+                if invalid:
+                    return 400, invalid
+                return self.plex_save(state, body)
+            return 200, state["plex"]
+        if path == "/settings/plex/library" and method == "GET":
+            return self.plex_libraries(state, query)
         if path == "/settings/jellyfin":
             # GET answers settings.jellyfin as stored, apiKey included (no filter in the route).
             if method == "POST":
+                invalid = read_only_errors(body, "jellyfin")
+                if invalid:
+                    return 400, invalid
                 # POST tests the merged address with Jellyfin's /System/Info first; then Object.assign.
                 merged = dict(state["jellyfin"], **body)
                 try:
@@ -328,6 +395,90 @@ class Handler(BaseHTTPRequestHandler):
         sid = uuid.uuid4().hex
         state["sessions"][sid] = user["id"]
         return 200, user, sid
+
+    def auth_plex(self, state, body):
+        """server/routes/auth.ts POST /auth/plex, in its order of checks."""
+        main = state["main"]
+        if main["mediaServerType"] != NOT_CONFIGURED and (
+                main.get("mediaServerLogin") is False or main["mediaServerType"] != PLEX):
+            return 500, {"error": "Plex login is disabled"}
+        try:
+            account = plextv_account(body["authToken"])
+        except ValueError:
+            # The route's catch: any failure (plex.tv refusing the token included) -> 500.
+            return 500, {"message": "Unable to authenticate."}
+        email = (account.get("email") or "").lower()
+        user = next((u for u in state["users"] if u.get("plexId") == account["id"]
+                     or (u.get("email") or "").lower() == email), None)
+        if user is None and not state["users"]:
+            # No user yet: the account becomes user 1 (admin, permissions ADMIN = 2) with the token
+            # plex.tv gave, and the media server type becomes Plex.
+            user = {"id": 1, "email": account.get("email"), "plexUsername": account.get("username"),
+                    "plexId": account["id"], "plexToken": account["authToken"], "permissions": 2, "userType": 1}
+            state["users"].append(user)
+            main["mediaServerType"] = PLEX
+        else:
+            admin = next(u for u in state["users"] if u["id"] == 1)
+            # checkUserAccess (the admin's shared users on plex.tv) is not stood in: only the admin's
+            # own account, or an e-mail match with an admin that has no plexId, gets in.
+            if not (account["id"] == admin.get("plexId") or (account.get("email") == admin.get("email")
+                                                             and not admin.get("plexId"))):
+                return 403, {"message": "Access denied."}
+            if user is not None:
+                user.update(plexToken=body["authToken"], plexId=account["id"], email=account.get("email"),
+                            plexUsername=account.get("username"), userType=1)
+            elif not main.get("newPlexLogin", True):
+                return 403, {"message": "Access denied."}
+            else:
+                user = {"id": max(u["id"] for u in state["users"]) + 1, "email": account.get("email"),
+                        "plexUsername": account.get("username"), "plexId": account["id"],
+                        "plexToken": account["authToken"], "permissions": main.get("defaultPermissions", 32),
+                        "userType": 1}
+                state["users"].append(user)
+        sid = uuid.uuid4().hex
+        state["sessions"][sid] = user["id"]
+        # user.filter(): the token is not answered.
+        return 200, dict((k, v) for k, v in user.items() if k != "plexToken"), sid
+
+    def plex_save(self, state, body):
+        """server/routes/settings/index.ts POST /plex: Object.assign, then the server's / with the admin's token."""
+        admin = next((u for u in state["users"] if u["id"] == 1), None)
+        if admin is None:
+            # userRepository.findOneOrFail throws -> the route's catch.
+            return 500, {"message": "Unable to connect to Plex."}
+        # Object.assign(settings.plex, req.body) happens before the check, in memory; only a save writes it.
+        merged = dict(state["plex"], **body)
+        try:
+            status = plex_call(merged, "/", admin.get("plexToken"))
+            machine = status["MediaContainer"]["machineIdentifier"]
+        except (HTTPError, URLError, OSError, ValueError, KeyError, TypeError):
+            # No machineIdentifier ('Server not found') or no answer -> 500 'Unable to connect to Plex.'.
+            return 500, {"message": "Unable to connect to Plex."}
+        merged.update(machineId=machine, name=status["MediaContainer"].get("friendlyName", ""))
+        state["plex"] = merged
+        return 200, merged
+
+    def plex_libraries(self, state, query):
+        """server/routes/settings/index.ts GET /plex/library (sync: server/api/plexapi.ts syncLibraries)."""
+        settings = state["plex"]
+        if "sync" in query:
+            admin = next((u for u in state["users"] if u["id"] == 1), {})
+            try:
+                sections = plex_call(settings, "/library/sections", admin.get("plexToken"))["MediaContainer"]["Directory"]
+                # A library keeps "enabled" when one with the same id and name was there.
+                settings["libraries"] = [
+                    {"id": d["key"], "name": d["title"], "type": d["type"],
+                     "enabled": any(lib["id"] == d["key"] and lib["name"] == d["title"] and lib.get("enabled")
+                                    for lib in settings["libraries"])}
+                    for d in sections if d.get("type") in PLEX_LIBRARY_TYPES and d.get("agent") != PLEX_NO_AGENT]
+            except (HTTPError, URLError, OSError, ValueError, KeyError, TypeError):
+                # syncLibraries catches every failure: the libraries become [] and the route answers 200.
+                settings["libraries"] = []
+        # Every call sets "enabled" from ?enable, as for Jellyfin: a call without it disables them all.
+        wanted = [i for i in (query.get("enable") or [""])[0].split(",") if i]
+        for lib in settings["libraries"]:
+            lib["enabled"] = lib["id"] in wanted
+        return 200, settings["libraries"]
 
     def libraries(self, state, query):
         """server/routes/settings/index.ts GET /jellyfin/library."""

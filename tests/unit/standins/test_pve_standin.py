@@ -367,3 +367,13 @@ def test_schema_is_read_from_the_reference_not_vendored():
     source = (standin_dir / "pve_standin.py").read_text()
     assert "plugins" not in re.sub(r"#.*|\"\"\"[\s\S]*?\"\"\"", "", source)
     assert json.loads(pve_harness.SCHEMA.read_text())
+
+
+def test_lxc_create_is_unprivileged_unless_asked_and_writes_the_key_only_when_set(pve):
+    # API2/LXC.pm create_vm: unprivileged defaults to 1 (not on restore), and the config gets
+    # `unprivileged: 1` only when set; a privileged container has no such key.
+    root = root_api(pve)
+    wait(root, root.nodes("pve").lxc.post(vmid=172, ostemplate=pve_harness.TEMPLATE))
+    wait(root, root.nodes("pve").lxc.post(vmid=173, ostemplate=pve_harness.TEMPLATE, unprivileged=0))
+    assert root.nodes("pve").lxc(172).config.get()["unprivileged"] == 1
+    assert "unprivileged" not in root.nodes("pve").lxc(173).config.get()

@@ -332,3 +332,40 @@ def test_unpackerr_runs_on_kubernetes_with_its_arr_links():
     assert container["securityContext"]["runAsUser"] == 1000 and container["securityContext"]["runAsGroup"] == 1000
     for obj in objects:
         kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+
+
+def test_homepage_gets_its_services_and_keys_on_kubernetes():
+    # Seed 001 asks for Homepage's widgets on k3s: services.yaml as a ConfigMap over that one file
+    # of its config folder (no key in it), the keys as HOMEPAGE_VAR_* from the namespace's Secret.
+    apps = m.merge_catalog(CATALOG, ["homepage", "sonarr", "qbittorrent"])
+    homepage = m.homepage_config(apps, KEYS, PASSWORDS)
+    services = yaml.safe_dump(homepage["services"], sort_keys=False)
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                              passwords=PASSWORDS,
+                              media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"},
+                              app_secrets={"homepage": dict(homepage["env"], HOMEPAGE_ALLOWED_HOSTS="homepage:3000")},
+                              homepage_services=services)
+    config_map = _find(objects, "ConfigMap", "homepage-services")
+    listed = yaml.safe_load(config_map["data"]["services.yaml"])[0]["Media"]
+    sonarr = next(entry["sonarr"] for entry in listed if "sonarr" in entry)
+    assert sonarr["widget"] == {"type": "sonarr", "url": "http://sonarr:8989", "key": "{{HOMEPAGE_VAR_SONARR_KEY}}"}
+    assert KEYS["sonarr"] not in config_map["data"]["services.yaml"]
+    assert PASSWORDS["qbittorrent"] not in config_map["data"]["services.yaml"]
+    secret_env = _env_from_secret(objects, "homepage")
+    assert secret_env["HOMEPAGE_VAR_SONARR_KEY"] == KEYS["sonarr"]
+    assert secret_env["HOMEPAGE_VAR_QBITTORRENT_PASSWORD"] == PASSWORDS["qbittorrent"]
+    assert "HOMEPAGE_VAR_SONARR_KEY" not in _env_from_secret(objects, "sonarr")
+    deployment = _find(objects, "Deployment", "homepage")
+    mounts = deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "services", "mountPath": "/app/config/services.yaml", "subPath": "services.yaml",
+            "readOnly": True} in mounts
+    assert {"name": "config", "mountPath": "/app/config"} in mounts
+    # a changed services.yaml rolls the pod (a subPath mount never sees the new ConfigMap)
+    checksum = deployment["spec"]["template"]["metadata"]["annotations"]["homelab.mediastack/services-sha256"]
+    other = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=KEYS,
+                            media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"},
+                            homepage_services=services + "# changed\n")
+    assert _find(other, "Deployment", "homepage")["spec"]["template"]["metadata"]["annotations"][
+        "homelab.mediastack/services-sha256"] != checksum
+    for obj in objects:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)

@@ -101,17 +101,18 @@ def test_libraries_in_place_need_no_change():
     from ansible_collections.homelab.mediastack.plugins.module_utils._seerr import reconcile_libraries
     opener = Recorder(LIBS)
     client = SeerrClient("http://seerr.example.com:5055", api_key="k", opener=opener)
-    _libs, now, wanted, unknown = reconcile_libraries(client, {"libraries": LIBS}, None, check_mode=False)
+    _libs, now, wanted, unknown = reconcile_libraries(client, "jellyfin", {"libraries": LIBS}, None, check_mode=False)
     assert now == wanted == ["Movies", "Shows"] and unknown == []
     # the sync carried the enabled ids, so it disabled nothing; no second call was needed
     assert len(opener.calls) == 1 and "enable=a1%2Cb2" in opener.calls[0][1] and "sync=true" in opener.calls[0][1]
+    assert "/settings/jellyfin/library?" in opener.calls[0][1]
 
 
 def test_check_mode_calls_nothing():
     from ansible_collections.homelab.mediastack.plugins.module_utils._seerr import reconcile_libraries
     opener = Recorder(LIBS)
     client = SeerrClient("http://seerr.example.com:5055", api_key="k", opener=opener)
-    _libs, now, wanted, _unknown = reconcile_libraries(client, {"libraries": LIBS}, ["Movies"], check_mode=True)
+    _libs, now, wanted, _unknown = reconcile_libraries(client, "plex", {"libraries": LIBS}, ["Movies"], check_mode=True)
     assert opener.calls == [] and now == ["Movies", "Shows"] and wanted == ["Movies"]
 
 
