@@ -4,9 +4,7 @@ timeout even when the server accepts connections and never answers. Run by Ansib
 """
 
 import json
-import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -14,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAY = """
 - hosts: k3s-s1
@@ -43,15 +42,10 @@ def _run(tmp_path, kubeconfig):
         "k3s_nodes": {"children": {"k3s_servers": {"hosts": {"k3s-s1": {}}}}}}}}
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "play.yml").write_text(PLAY)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"),
-               str(tmp_path / "play.yml"), "-e", "ansible_python_interpreter=%s" % sys.executable,
-               "-e", json.dumps({"doctor_kubeconfig": str(kubeconfig),
-                                 "doctor_report_dir": str(tmp_path / "report")})]
+    (tmp_path / "vars.json").write_text(json.dumps({"doctor_kubeconfig": str(kubeconfig),
+                                                    "doctor_report_dir": str(tmp_path / "report")}))
     start = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=300)
+    result = run_playbook(tmp_path / "play.yml", "-i", tmp_path / "hosts.yml", "-e", "@%s" % (tmp_path / "vars.json"))
     return result, time.monotonic() - start
 
 
