@@ -115,7 +115,7 @@ def run_doctor(lab, extra=None, name="doctor"):
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     recap = re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+).*?failed=(\d+)", out, re.M)
-    assert recap and all(changed == "0" and failed == "0" for _, changed, failed in recap), out[-3000:]
+    assert recap and all(changed == "0" and failed == "0" for _host, changed, failed in recap), out[-3000:]
     report = json.loads((report_dir / "doctor-report.json").read_text())
     problems = {(f.get("host") or "controller", f["check"], f["where"], f["status"])
                 for f in report["findings"] if f["status"] != "ok"}
@@ -170,12 +170,12 @@ def lab(tmp_path_factory):
     lab["requests"] = dict((api.root, api.requests()) for api in list(lab["arr"].values()) + [lab["prowlarr"]])
     # Where the lab keeps what the injections change, as the doctor checked it on lab-download.
     checked = [f for f in lab["baseline"]["findings"] if f.get("host") == "lab-download"]
-    lab["qbittorrent_config"] = next(f["where"] for f in checked if f["check"] == "config_off_network"
-                                     and f["where"].rstrip("/").endswith("/qbittorrent"))
-    lab["qbittorrent_conf"] = next(f["where"] for f in checked if f["check"] == "default_password"
-                                   and f["where"].startswith(lab["qbittorrent_config"] + "/"))
-    lab["torrents"] = next(f["where"] for f in checked if f["check"] == "same_filesystem"
-                           and f["where"].rstrip("/").endswith("/torrents"))
+    lab["qbittorrent_config"] = [f["where"] for f in checked if f["check"] == "config_off_network"
+                                 and f["where"].rstrip("/").endswith("/qbittorrent")][0]
+    lab["qbittorrent_conf"] = [f["where"] for f in checked if f["check"] == "default_password"
+                               and f["where"].startswith(lab["qbittorrent_config"] + "/")][0]
+    lab["torrents"] = [f["where"] for f in checked if f["check"] == "same_filesystem"
+                       and f["where"].rstrip("/").endswith("/torrents")][0]
     yield lab
     print("\ndoctor wall times on the lab (s): %s" % json.dumps(dict((k, round(v, 1)) for k, v in TIMES.items())))
 
@@ -302,7 +302,7 @@ def test_metallb_pool_shrunk_below_the_apps(lab):
     # the lab's pool (kwok runs no MetalLB controller: the test writes the Service's status as
     # MetalLB's controller does); the doctor is all clear with it. Then the inventory's pool shrinks
     # to its first address: the app's address is outside it.
-    first, _, last = lab["mediastack_metallb_addresses"][0].partition("-")
+    first = lab["mediastack_metallb_addresses"][0].partition("-")[0]
     second = re.sub(r"\d+$", lambda m: str(int(m.group()) + 1), first)
     service = {"apiVersion": "v1", "kind": "Service",
                "metadata": {"name": "lab-doctor-jellyfin", "namespace": "media"},

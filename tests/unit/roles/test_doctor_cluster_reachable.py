@@ -65,7 +65,7 @@ def _closed_port():
 
 def test_an_api_server_that_refuses_connections_is_one_finding(tmp_path):
     server = "https://127.0.0.1:%d" % _closed_port()
-    result, _ = _run(tmp_path, _kubeconfig(tmp_path / "kubeconfig", server))
+    result = _run(tmp_path, _kubeconfig(tmp_path / "kubeconfig", server))[0]
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     found = _cluster_findings(tmp_path)
@@ -111,7 +111,7 @@ def test_an_api_server_that_never_answers_is_one_finding_within_the_timeout(tmp_
 
 
 def test_a_missing_kubeconfig_is_still_one_finding_with_its_own_fix(tmp_path):
-    result, _ = _run(tmp_path, tmp_path / "nowhere" / "kubeconfig")
+    result = _run(tmp_path, tmp_path / "nowhere" / "kubeconfig")[0]
     assert result.returncode == 0, result.stdout + result.stderr
     found = _cluster_findings(tmp_path)
     assert [(f["check"], f["status"]) for f in found] == [("cluster_reachable", "fail")], found
