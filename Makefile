@@ -2,6 +2,8 @@
 #   make lab        start the local lab and run playbooks/site.yml against it (the main job)
 #   make lab SEED=004   the same for a seed's inventory (inventory/seed-004) mapped onto lab hosts
 #   make test       every test: lint, sanity, unit, molecule (what CI runs)
+#   make lab-doctor-test   inject the seeds' failures into the running plain lab, the doctor names each
+#   make lab-down-plain    remove only the plain lab (make lab-down removes every lab on the machine)
 #   make bench      the *arr wiring benchmark (wall time, HTTP requests; not part of make test)
 #   make tools      build the pinned upstream tools (talosctl, Kubernetes control plane, etcd, kwok)
 #   make kube-lab   start a local Kubernetes control plane (scripts/kube-lab.sh; make kube-lab-down)
@@ -36,7 +38,7 @@ export MEDIASTACK_ROOT := $(ROOT)
 # The tools scripts/build-tools.sh builds (versions in scripts/tools.env), linked here.
 export MEDIASTACK_TOOLS := $(ROOT)/.build/bin
 
-.PHONY: help setup setup-host setup-venv link base-image tools kube-lab kube-lab-down lint sanity unit molecule test lab lab-down build clean bench
+.PHONY: help setup setup-host setup-venv link base-image tools kube-lab kube-lab-down lint sanity unit molecule test lab lab-down lab-down-plain lab-doctor-test build clean bench
 
 help:
 	@sed -n 's/^#   //p;s/^# Each/Each/p' Makefile
@@ -138,6 +140,18 @@ lab-down: export LAB_STATE := $(LAB_STATE)
 lab-down: export LAB_PREFIX := $(LAB_PREFIX)
 lab-down:
 	bash scripts/lab.sh down
+
+# Removes only the plain lab (its containers, volumes, network, control planes, .lab/ but the seeds'
+# state): the seeds' labs and other checkouts' keep running.
+lab-down-plain: export LAB_DOWN_SCOPE := own
+lab-down-plain:
+	bash scripts/lab.sh down
+
+# The doctor against the running plain lab (make lab first): all clear but the lab's own findings,
+# then each failure the seeds hit injected, named alone, and undone (tests/lab/test_doctor.py).
+lab-doctor-test: setup-venv link
+	@echo "==> lab-doctor-test: the doctor against the plain lab, with injected failures"
+	$(BIN)/python -m pytest -p no:cacheprovider -v -s tests/lab/test_doctor.py
 
 # A benchmark, not a test: the *arr wiring against local stand-ins (docs/arr.md has the figures).
 bench: setup-venv link

@@ -4,7 +4,9 @@
 #   scripts/lab.sh up     create what is missing, start what is stopped, reuse what runs
 #   scripts/lab.sh down   remove every lab container, volume and network (the plain lab's and
 #                         every seed's: they carry the lab label) and .lab/; with a seed's LAB_PREFIX
-#                         (make lab-down SEED=000) only that seed's containers, networks and state
+#                         (make lab-down SEED=000) only that seed's containers, networks and state;
+#                         with LAB_DOWN_SCOPE=own (make lab-down-plain) only the plain lab's
+#                         containers, volumes, network, control planes and state (not .lab/seed-*)
 # A seed's lab (make lab SEED=004) sets LAB_INVENTORY to the seed's inventory and the lab's
 # overlay, separated by ':', LAB_STATE to .lab/seed-004 and LAB_PREFIX to mediastack-seed004-.
 set -euo pipefail
@@ -94,8 +96,11 @@ up() {
 }
 
 down() {
-  local ids networks d seed_only=false
+  local ids networks d v seed_only=false
   [ "$prefix" = mediastack-lab- ] || seed_only=true
+  # LAB_DOWN_SCOPE=own (make lab-down-plain): only this lab, also for the plain lab, whose plain
+  # down otherwise removes every lab on the machine.
+  [ "${LAB_DOWN_SCOPE:-}" = own ] && seed_only=true
   # The local Kubernetes control planes (tests/lab/standins/kube_lab.yml) run on the controller;
   # the plain lab's down stops the seeds' too, as it removes their state.
   for d in "$state"/kube-lab-* $([ "$seed_only" = true ] || echo "$root"/.lab/seed-*/kube-lab-*); do
@@ -110,7 +115,16 @@ down() {
     for n in $(lab_model | awk '{print $3}' | sort -u); do
       if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
     done
-    rm -rf "$state"
+    if [ "$prefix" = mediastack-lab- ]; then
+      # The plain lab's own volumes (its lab_volumes) and state; the seeds' state under .lab/seed-*
+      # stays.
+      for v in $(lab_volume_names); do
+        if podman volume exists "$v"; then podman volume rm -f "$v" >/dev/null; fi
+      done
+      find "$state" -mindepth 1 -maxdepth 1 ! -name 'seed-*' -exec rm -rf {} +
+    else
+      rm -rf "$state"
+    fi
     echo "lab: removed ${prefix%-}"
     return 0
   fi

@@ -158,12 +158,27 @@ class StorageDoctor(object):
                                        "%s and %s are on one filesystem (hardlinks work)" % (path, media_path)))
         return results
 
-    def config_off_network(self, config_paths):
-        """App config folders (SQLite databases) never on a network filesystem."""
+    def config_off_network(self, config_paths, nfs_mounts=()):
+        """App config folders (SQLite databases) never on a network filesystem: neither on one
+        mounted now, nor under a mount point the inventory mounts from NFS (nfs_mounts: items of
+        nfs_client_mounts), which is NFS whenever its mount is up even if it is not at this moment."""
         results = []
+        declared = sorted((item for item in nfs_mounts or [] if item.get("mount")),
+                          key=lambda item: len(os.path.normpath(item["mount"])), reverse=True)
         for app, path in sorted(config_paths.items()):
             mount = mount_of(path, self.mounts)
-            if mount and mount["fstype"] in NETWORK_FS:
+            under = [item for item in declared
+                     if (os.path.normpath(path) + "/").startswith(os.path.normpath(item["mount"]).rstrip("/") + "/")]
+            if under and not (mount and mount["fstype"] in NETWORK_FS):
+                item = under[0]
+                results.append(finding(
+                    "config_off_network", "storage", path, "fail",
+                    "%s keeps its database in %s, under %s, which the inventory mounts from NFS (%s:%s): "
+                    "SQLite locking is not safe there and the database will corrupt"
+                    % (app, path, item["mount"], item.get("server", "?"), item.get("export", "?")),
+                    "set mediastack_config_root (or the app's config_path) to a local disk folder "
+                    "and move the folder there with the app stopped"))
+            elif mount and mount["fstype"] in NETWORK_FS:
                 results.append(finding(
                     "config_off_network", "storage", path, "fail",
                     "%s keeps its database in %s, which is on %s (%s): SQLite locking is not "

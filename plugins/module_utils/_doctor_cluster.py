@@ -157,7 +157,7 @@ def pod_security(objects, expected):
     return out
 
 
-def unreachable(reason):
+def unreachable(reason, fix=""):
     """The cluster could not be read at all: one failed finding that says why and what to do."""
     return [finding("cluster_reachable", "cluster", "kubeconfig", "fail", "the cluster cannot be read: %s" % reason,
-                    "run --tags cluster (it writes the kubeconfig), or set doctor_kubeconfig to the cluster's")]
+                    fix or "run --tags cluster (it writes the kubeconfig), or set doctor_kubeconfig to the cluster's")]

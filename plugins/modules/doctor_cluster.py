@@ -37,6 +37,12 @@ options:
         one finding is a failed C(cluster_reachable) with this reason, and the objects are not judged.
     type: str
     default: ''
+  unreachable_fix:
+    description:
+      - The fix the C(cluster_reachable) finding names; empty - run the cluster layer, or set
+        C(doctor_kubeconfig) (right for a missing kubeconfig).
+    type: str
+    default: ''
   nodes:
     description: Node objects.
     type: list
@@ -113,6 +119,7 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._doctor import 
 def main():
     module = AnsibleModule(argument_spec=dict(
         unreachable=dict(type="str", default=""),
+        unreachable_fix=dict(type="str", default=""),
         nodes=dict(type="list", elements="dict", default=[]),
         expected_nodes=dict(type="list", elements="str", default=[]),
         claims=dict(type="list", elements="dict", default=[]),
@@ -124,7 +131,7 @@ def main():
     ), supports_check_mode=True)
     p = module.params
     if p["unreachable"]:
-        findings = cluster.unreachable(p["unreachable"])
+        findings = cluster.unreachable(p["unreachable"].strip(), p["unreachable_fix"].strip())
         module.exit_json(changed=False, findings=findings, summary=summarise(findings))
     try:
         findings = (cluster.nodes(p["nodes"], p["expected_nodes"]) + cluster.claims(p["claims"])

@@ -18,7 +18,8 @@ description:
   - C(same_filesystem) - each download folder and the media library are on one filesystem, so
     imports hardlink and move atomically (two NFS mounts of one server are two filesystems).
   - C(config_off_network) - each app's config folder is not on NFS, SMB or another network
-    filesystem (their SQLite databases corrupt there).
+    filesystem (their SQLite databases corrupt there), nor under a mount point of O(nfs_mounts)
+    (NFS whenever that mount is up, even when it is not at the time of the check).
   - C(nfs_mount) - each declared NFS mount is mounted, answers without a stale handle, and shows
     the mount options the inventory asked for (C(nfsvers=) is shown by the kernel as C(vers=)).
   - C(media_ownership) - the media tree root and its top folders belong to the shared media group
@@ -58,7 +59,9 @@ options:
     type: dict
     default: {}
   nfs_mounts:
-    description: NFS mounts this host should have, as C(nfs_client_mounts) items (C(mount) and C(options) are read).
+    description:
+      - NFS mounts this host should have, as C(nfs_client_mounts) items (C(mount) and C(options) are
+        read; C(server) and C(export) name them in messages).
     type: list
     elements: dict
     default: []
@@ -150,7 +153,7 @@ def run(module, mountinfo_text):
     doctor = StorageDoctor(mountinfo_text)
     findings = []
     findings += doctor.same_filesystem(p["data_root"], p["download_folders"], p["media_folder"])
-    findings += doctor.config_off_network(p["config_paths"])
+    findings += doctor.config_off_network(p["config_paths"], p["nfs_mounts"])
     findings += doctor.nfs_mounts(expected_mounts(p["nfs_mounts"], p["nfs_default_options"], p["nfs_default_access"]))
     if p["media_gid"] is not None:
         findings += doctor.ownership(p["data_root"], p["download_folders"] + [p["media_folder"]], p["media_gid"])

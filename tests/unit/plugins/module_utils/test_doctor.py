@@ -103,6 +103,22 @@ def test_config_on_nfs_fails_and_local_config_passes():
     assert "192.0.2.20:/tank/config" in failed["message"] and "mediastack_config_root" in failed["fix"]
 
 
+def test_config_under_a_declared_nfs_mount_fails_even_when_it_is_not_mounted():
+    # The inventory mounts 192.0.2.20:/tank/docker at /mnt/docker, which is not mounted right now
+    # (/mnt/docker is on the root filesystem): a config folder there is on NFS whenever it is up.
+    checker = doctor.StorageDoctor(MOUNTINFO)
+    declared = [{"server": "192.0.2.20", "export": "/tank/docker", "mount": "/mnt/docker"},
+                {"server": "192.0.2.20", "export": "/data", "mount": "/mnt/media"}]
+    findings = checker.config_off_network(
+        {"sonarr": "/mnt/docker/sonarr", "radarr": "/opt/radarr", "lidarr": "/mnt/dockerish/lidarr"}, declared)
+    status = {f["where"]: f["status"] for f in findings}
+    assert status == {"/mnt/docker/sonarr": "fail", "/opt/radarr": "ok", "/mnt/dockerish/lidarr": "ok"}
+    failed = [f for f in findings if f["status"] == "fail"][0]
+    assert "under /mnt/docker" in failed["message"] and "192.0.2.20:/tank/docker" in failed["message"]
+    # without the inventory's mounts, the same folders are judged by what is mounted only
+    assert all(f["status"] == "ok" for f in checker.config_off_network({"sonarr": "/mnt/docker/sonarr"}))
+
+
 def test_nfs_mount_options_missing_unmounted_and_ok(tmp_path):
     checker = doctor.StorageDoctor(MOUNTINFO, stat=lambda p: os.stat(str(tmp_path)))
     wanted = doctor.expected_mounts(
