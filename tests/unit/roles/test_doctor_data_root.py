@@ -9,15 +9,14 @@ reached).
 """
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
-ROOT = Path(__file__).resolve().parents[3]
 PLAY = """
 - hosts: all
   connection: local
@@ -38,13 +37,7 @@ def _data_roots(tmp_path, inventory):
     out.mkdir()
     (tmp_path / "play.yml").write_text(PLAY % {"defaults": ROOT / "roles" / "doctor" / "defaults" / "main.yml",
                                                "out": out})
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
-                             "-i", str(ROOT / "inventory" / inventory),
-                             "-e", "ansible_python_interpreter=%s" % sys.executable],
-                            capture_output=True, text=True, env=env, check=False, timeout=300)
+    result = run_playbook(tmp_path / "play.yml", "-i", ROOT / "inventory" / inventory)
     assert result.returncode == 0, result.stdout + result.stderr
     return {path.stem: json.loads(path.read_text()) for path in out.glob("*.json")}
 
