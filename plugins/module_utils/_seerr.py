@@ -104,16 +104,19 @@ class SeerrClient(object):
         """Set the media server's address. Only the keys given are sent: Seerr validates the body
         against its OpenAPI document, which marks ``name``, ``machineId``, ``serverID`` and
         ``libraries`` readOnly (a body carrying one is refused with 400), and merges the rest."""
+        return self._post_reaching("/settings/%s" % kind, settings, kind, settings.get("ip"), settings.get("port"),
+                                   "The host name must be one Seerr itself resolves and reaches (a service name), "
+                                   "and for Plex the owner's token must be accepted by that server.")
+
+    def _post_reaching(self, path, body, kind, host, port, advice):
+        """POST to a route where Seerr calls another server; its 500 (the route's catch) names that server."""
         try:
-            return self.http.post("/settings/%s" % kind, settings)
+            return self.http.post(path, body)
         except ApiError as exc:
             if exc.status == 500:
-                raise ApiError("Seerr at %s could not reach %s at %s:%s (%s). The host name must be one Seerr itself "
-                               "resolves and reaches (a service name), and for Plex the owner's token must be "
-                               "accepted by that server." % (
-                                   self.url, kind.capitalize(), settings.get("ip"), settings.get("port"),
-                                   (exc.body or {}).get("message") if isinstance(exc.body, dict) else exc.body),
-                               status=500)
+                raise ApiError("Seerr at %s could not connect to %s at %s:%s (%s). %s" % (
+                    self.url, kind.capitalize(), host, port,
+                    (exc.body or {}).get("message") if isinstance(exc.body, dict) else exc.body, advice), status=500)
             raise
 
     def sync_libraries(self, kind, keep_enabled):
@@ -134,16 +137,8 @@ class SeerrClient(object):
 
     def test_server(self, kind, server):
         body = dict((k, server.get(k)) for k in ("hostname", "port", "apiKey", "useSsl", "baseUrl"))
-        try:
-            return self.http.post("/settings/%s/test" % kind, body)
-        except ApiError as exc:
-            if exc.status == 500:
-                raise ApiError("Seerr at %s could not connect to %s at %s:%s (%s). Check the host name (one Seerr can "
-                               "resolve), port, URL base and API key." % (
-                                   self.url, kind.capitalize(), server.get("hostname"), server.get("port"),
-                                   (exc.body or {}).get("message") if isinstance(exc.body, dict) else exc.body),
-                               status=500)
-            raise
+        return self._post_reaching("/settings/%s/test" % kind, body, kind, server.get("hostname"), server.get("port"),
+                                   "Check the host name (one Seerr can resolve), port, URL base and API key.")
 
     def add_server(self, kind, server):
         return self.http.post("/settings/%s" % kind, server)

@@ -71,6 +71,16 @@ def test_failed_connection_test_names_the_host():
     assert script.calls[0][2]["X-Api-Key"] == "k3y"
 
 
+def test_unreachable_plex_names_the_address_and_sends_only_the_address():
+    # server/routes/settings/index.ts POST /plex: no answer from Plex -> 500 "Unable to connect to Plex."
+    script = Script([HTTPError("u", 500, "Error", {}, io.BytesIO(b'{"message": "Unable to connect to Plex."}'))])
+    with pytest.raises(ApiError) as err:
+        SeerrClient("http://seerr.example.com:5055", "k3y", opener=script).set_media_settings(
+            "plex", {"ip": "plex", "port": 32400, "useSsl": False})
+    assert "Plex at plex:32400 (Unable to connect to Plex.)" in str(err.value)
+    assert script.calls[0][:2] == ("POST", "/api/v1/settings/plex")
+
+
 def test_api_key_that_acts_as_no_user_is_not_usable():
     script = Script([HTTPError("u", 403, "Forbidden", {}, io.BytesIO(b'{"status": 403, "error": "no"}'))])
     assert SeerrClient("http://seerr.example.com:5055", "k3y", opener=script).can_use_api_key() is False
