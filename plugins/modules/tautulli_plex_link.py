@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: tautulli_plex_link
 short_description: Link Tautulli to a Plex server in Tautulli's config.ini
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Tautulli's API has no settings write, so the link its setup wizard makes is written into its
     C(config.ini) (Tautulli's own keys, C(plexpy/config.py)) - C(pms_ip), C(pms_port), C(pms_ssl)
@@ -146,7 +146,8 @@ def main():
         identifier = PlexClient(p['identity_url'], p['token'], p['validate_certs'], p['timeout']).identity()
     except ApiError as exc:
         module.warn('Tautulli is not linked to Plex yet: Plex did not answer at %s/identity (%s). Run again once '
-                    'Plex is up.' % (p['identity_url'].rstrip('/'), exc))
+                    'Plex is up; if Plex runs, set identity_url to the address this host reaches it at.'
+                    % (p['identity_url'].rstrip('/'), exc))
         module.exit_json(changed=False, linked=False, changed_keys=[])
     if not identifier:
         module.warn('Tautulli is not linked to Plex yet: %s/identity has no machineIdentifier (is it Plex?). '
