@@ -73,6 +73,8 @@ options:
     description: Seconds for the identity request (and for retrying a refused connection).
     type: int
     default: 10
+author:
+  - homelab.mediastack contributors (@homelab-mediastack)
 '''
 
 EXAMPLES = r'''
