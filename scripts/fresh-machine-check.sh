@@ -125,7 +125,7 @@ run() {
   # The committed HEAD, as a bundle cloned inside: what a user's `git clone` gets, nothing
   # uncommitted.
   git -C "$ROOT" bundle create "$logs/repo.bundle" HEAD >/dev/null 2>&1
-  podman exec "$name" bash -c 'set -e; rm -rf /root/mediastack; git clone -q /fresh-logs/repo.bundle /root/mediastack;
+  podman exec "$name" bash -c 'set -e; rm -rf /root/mediastack; git -c advice.detachedHead=false clone -q /fresh-logs/repo.bundle /root/mediastack;
     git -C /root/mediastack log -1 --format="clone: %h %s"' | tee "$logs/clone.log"
   local step cmd start rc
   for step in $FRESH_STEPS; do
