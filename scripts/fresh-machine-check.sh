@@ -80,6 +80,15 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # The kind's machines reach the registries through this workplace's TLS proxy: its CA
+  # certificates and pip's pointer to the system bundle are there before any session, so the
+  # root gets the same (public certificates only, nothing else of this machine).
+  local crt
+  for crt in /usr/local/share/ca-certificates/*.crt; do
+    [[ -f $crt ]] && cp "$crt" "$tmp/usr/local/share/ca-certificates/"
+  done
+  [[ ! -f /etc/pip.conf ]] || cp /etc/pip.conf "$tmp/etc/pip.conf"
+  chroot "$tmp" update-ca-certificates >/dev/null
   echo fresh >"$tmp/etc/hostname"
   : >"$tmp/etc/machine-id"
 }
@@ -114,7 +123,8 @@ start() {
     -v "$logs:/fresh-logs" \
     -v "$shared:/root/shared:ro" \
     -e PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    -e HOME=/root -e LANG=C.UTF-8 \
+    -e HOME=/root -e LANG=C.UTF-8 -e SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    -e REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt -e PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     --rootfs "$rootfs" /bin/bash -c 'trap "exit 0" TERM; while :; do sleep 3600 & wait $!; done' >/dev/null
   log "start: $name started (root $rootfs, podman storage $FRESH_DIR/containers)"
 }
