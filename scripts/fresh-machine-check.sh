@@ -12,6 +12,7 @@
 #     stop       remove the container mediastack-fresh (the root and its storage stay)
 #     (no step: bootstrap start run)
 #   FRESH_STEPS="setup-host lab molecule"   what `run` runs, in that order
+#   FRESH_KEEP=1   `run` keeps the clone of the last run (its .venv and lab state): a rerun
 #   FRESH_TOOLS=prebuilt|build   prebuilt (default): copy this machine's built tools cache
 #                (~/.cache/homelab-mediastack/bin) into the root, so no cold Go build (about 30
 #                CPU minutes) runs; build: the root builds them itself
@@ -135,7 +136,8 @@ run() {
   # The committed HEAD, as a bundle cloned inside: what a user's `git clone` gets, nothing
   # uncommitted.
   git -C "$ROOT" bundle create "$logs/repo.bundle" HEAD >/dev/null 2>&1
-  podman exec "$name" bash -c 'set -e; rm -rf /root/mediastack; git -c advice.detachedHead=false clone -q /fresh-logs/repo.bundle /root/mediastack;
+  # FRESH_KEEP=1: the clone of the last run stays (its .venv, .lab): a second `make lab`.
+  [[ ${FRESH_KEEP:-0} == 1 ]] || podman exec "$name" bash -c 'set -e; rm -rf /root/mediastack; git -c advice.detachedHead=false clone -q /fresh-logs/repo.bundle /root/mediastack;
     git -C /root/mediastack log -1 --format="clone: %h %s"' | tee "$logs/clone.log"
   local step cmd start rc
   for step in $FRESH_STEPS; do
