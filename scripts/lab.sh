@@ -110,9 +110,14 @@ down() {
     ids=$(podman ps -aq --filter "label=$label" --filter "name=^$prefix")
     if [ -n "$ids" ]; then
       # shellcheck disable=SC2086
-      podman rm -f -t 5 $ids >/dev/null
+      podman rm -f -v -t 5 $ids >/dev/null
     fi
-    for n in $(lab_model | awk '{print $3}' | sort -u); do
+    # The seed's networks come from its inventory: without them its network would stay behind.
+    networks=$(lab_model) || {
+      echo "lab: cannot read the lab's inventory ($inventory) for its networks: run 'make lab-down' (it uses the project's venv)" >&2
+      exit 1
+    }
+    awk '{print $3}' <<<"$networks" | sort -u | while read -r n; do
       if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
     done
     if [ "$prefix" = mediastack-lab- ]; then
@@ -131,7 +136,7 @@ down() {
   ids=$(podman ps -aq --filter "label=$label")
   if [ -n "$ids" ]; then
     # shellcheck disable=SC2086
-    podman rm -f -t 5 $ids >/dev/null
+    podman rm -f -v -t 5 $ids >/dev/null
   fi
   ids=$(podman volume ls -q --filter "label=$label")
   if [ -n "$ids" ]; then

@@ -52,6 +52,12 @@ class PlexClient(object):
         self.url = url.rstrip('/')
         self.http = JsonHttpClient(self.url, 'Plex', **kwargs)
 
+    def identity(self):
+        """The server's machine identifier: ``GET /identity`` (plex-api-spec paths/identity.yaml, no
+        token needed; ``MediaContainer.machineIdentifier``), what Tautulli's wizard reads too."""
+        answer = self.http.get('/identity') or {}
+        return (answer.get('MediaContainer') or {}).get('machineIdentifier') or None
+
     def sections(self):
         answer = self.http.get('/library/sections') or {}
         return (answer.get('MediaContainer') or {}).get('Directory') or []

@@ -63,6 +63,14 @@ def make_handler(state):
             self.end_headers()
             self.wfile.write(data)
 
+        def reply_xml(self, status, text):
+            data = ('<?xml version="1.0" encoding="UTF-8"?>\n%s\n' % text).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml;charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def unauthorized(self):
             # responses/401.yaml: "Unauthorized - Returned if the X-Plex-Token is missing from the header or query."
             data = b"<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>"
@@ -78,6 +86,13 @@ def make_handler(state):
             state.requests.append((method, url.path, query))
             # identity.yaml: /identity answers without a token (machineIdentifier, version).
             if method == "GET" and url.path == "/identity":
+                # PMS answers XML unless the client asks for JSON (identity.yaml documents the
+                # application/json answer to "Accept: application/json"; Tautulli's webserve.py
+                # get_server_id requests /identity without it and reads the XML MediaContainer's
+                # machineIdentifier attribute).
+                if "application/json" not in (self.headers.get("Accept") or ""):
+                    return self.reply_xml(200, '<MediaContainer size="0" claimed="1" machineIdentifier="%s" '
+                                               'version="1.41.8.9834-071366d65"> </MediaContainer>' % state.machine)
                 return self.reply(200, {"MediaContainer": {"size": 0, "claimed": True,
                                                            "machineIdentifier": state.machine,
                                                            "version": "1.41.8.9834-071366d65"}})

@@ -5,18 +5,25 @@ ansible-playbook runs the role on localhost into a temporary folder: seed 004's 
 secrets and pre-seeded config are asserted, and a second run changes nothing.
 """
 
+import base64
+import configparser
+import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "unit"))
+from playbook_harness import load_standin  # noqa: E402  pylint: disable=wrong-import-position
 # Upstream data stays upstream: the Compose Specification schema from the reference tree beside the
 # repository (CI has it there), never a copy in the repository.
 SCHEMA = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference")) / "k8s" / "compose-spec.json"
@@ -35,7 +42,7 @@ PLAY = """
 """
 
 
-def _run(tmp_path, variables, expect_rc=0, env=None):
+def _run(tmp_path, variables, expect_rc=0, env=None, extra=()):
     (tmp_path / "play.yml").write_text(PLAY)
     (tmp_path / "vars.json").write_text(json.dumps(variables))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
@@ -43,7 +50,8 @@ def _run(tmp_path, variables, expect_rc=0, env=None):
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1",
                **(env or {}))
     result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
-                             "-e", "@%s" % (tmp_path / "vars.json"), "-e", "ansible_python_interpreter=%s" % sys.executable],
+                             "-e", "@%s" % (tmp_path / "vars.json"), "-e", "ansible_python_interpreter=%s" % sys.executable]
+                            + list(extra),
                             capture_output=True, text=True, env=env, check=False, timeout=300)
     out = result.stdout + result.stderr
     assert result.returncode == expect_rc, out
@@ -168,14 +176,16 @@ elif args[:1] == ["compose"] and "version" in args:
 elif args[:1] == ["compose"] and "images" in args:
     print("[]")
 elif args[:1] == ["compose"] and "ps" in args:
-    for name in ("gluetun", "qbittorrent"):
+    for name in os.environ.get("FAKE_PS", "gluetun,qbittorrent").split(","):
         print(json.dumps({"Name": name, "Service": name, "State": "running", "Image": "x", "Labels": "",
                           "Names": name, "Networks": "", "Publishers": []}))
 elif args[:1] == ["compose"]:
     text = open(conf).read() if os.path.exists(conf) else ""
     found = re.search(r"Password_PBKDF2=(.*)", text)
+    tautulli = os.environ.get("FAKE_TAUTULLI_CONF", "")
+    linked = os.path.exists(tautulli) and "pms_identifier" in open(tautulli).read()
     with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
-        log.write(json.dumps({"args": args, "hash": found.group(1) if found else None}) + "\n")
+        log.write(json.dumps({"args": args, "hash": found.group(1) if found else None, "tautulli_linked": linked}) + "\n")
 '''
 
 
@@ -209,3 +219,132 @@ def test_qbittorrent_password_change_stops_writes_starts(tmp_path):
     log.unlink()
     _run(tmp_path, variables, env=env)
     assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines())
+
+
+# Issue 17: Tautulli linked to Plex. The Plex stand-in answers /identity as PMS does; Tautulli's
+# config.ini is read back the way Tautulli reads it (plexpy/config.py: [PMS] pms_ip, pms_port,
+# pms_ssl, pms_token, pms_identifier; [General] first_run_complete, http_username, http_password).
+plex_standin = load_standin("plex_standin", "plex/plex_standin.py")
+PLEX_TOKEN = plex_standin.TOKEN
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def plex():
+    port = _free_port()
+    server, state = plex_standin.serve(port)
+    yield "http://127.0.0.1:%d" % port, state
+    server.shutdown()
+
+
+def _tautulli_vars(tmp_path, identity_url):
+    variables = _download_vars(tmp_path)
+    variables.update({"media_apps_enabled": ["plex", "tautulli"], "media_apps_stack": "streaming",
+                      "mediastack_plex_token": PLEX_TOKEN, "media_apps_tautulli_plex_identity_url": identity_url,
+                      "media_apps_passwords": {"tautulli": "test-only-tautulli-login"}})
+    return variables
+
+
+def _tautulli_ini(tmp_path):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(tmp_path / "config" / "tautulli" / "config.ini")
+    return parser
+
+
+def _pbkdf2_matches(password, stored):
+    # lib/hashing_passwords.py check_hash, written again here: PBKDF2$<function>$<cost>$<salt>$<b64 hash>
+    algorithm, function, cost, salt, digest = stored.split("$")
+    expected = base64.b64decode(digest)
+    return algorithm == "PBKDF2" and hashlib.pbkdf2_hmac(
+        function, password.encode(), salt.encode(), int(cost), len(expected)) == expected
+
+
+def test_tautulli_linked_to_plex(tmp_path, plex):
+    url, state = plex
+    (tmp_path / "systemd").mkdir()
+    variables = _tautulli_vars(tmp_path, url)
+    ini = tmp_path / "config" / "tautulli" / "config.ini"
+    # check mode writes nothing, and its diff shows the identifier but never the token
+    changed, out = _run(tmp_path, variables, extra=["--check", "--diff"])
+    assert changed > 0 and not ini.exists()
+    assert state.machine in out and PLEX_TOKEN not in out and "test-only-tautulli-login" not in out
+    changed, out = _run(tmp_path, variables, extra=["--diff"])
+    assert changed > 0
+    assert PLEX_TOKEN not in out and "test-only-tautulli-login" not in out
+    parser = _tautulli_ini(tmp_path)
+    assert dict(parser["PMS"]) == {"pms_ip": "plex", "pms_port": "32400", "pms_ssl": "0", "pms_token": PLEX_TOKEN,
+                                   "pms_identifier": state.machine}
+    general = parser["General"]
+    assert general["api_key"] == KEYS["tautulli"] and general["first_run_complete"] == "1"
+    assert general["http_username"] == "admin" and general["http_hashed_password"] == "1"
+    assert _pbkdf2_matches("test-only-tautulli-login", general["http_password"])
+    assert ini.stat().st_mode & 0o777 == 0o600
+    # Plex read at the address this host reaches it, without the token (/identity is open)
+    assert ("GET", "/identity") in [(m, p) for m, p, _q in state.requests]
+    changed, out = _run(tmp_path, variables, extra=["--diff"])
+    assert changed == 0, out
+    # a line Tautulli wrote itself is kept, a changed password is hashed again
+    ini.write_text(ini.read_text() + "\n[Monitoring]\nmonitoring_interval = 60\n")
+    variables["media_apps_passwords"] = {"tautulli": "a-new-login"}
+    changed, out = _run(tmp_path, variables, extra=["--diff"])
+    assert changed > 0 and "a-new-login" not in out
+    parser = _tautulli_ini(tmp_path)
+    assert _pbkdf2_matches("a-new-login", parser["General"]["http_password"])
+    assert parser["Monitoring"]["monitoring_interval"] == "60"
+
+
+def test_tautulli_without_a_login_leaves_the_wizard(tmp_path, plex):
+    url, state = plex
+    (tmp_path / "systemd").mkdir()
+    variables = _tautulli_vars(tmp_path, url)
+    variables["media_apps_passwords"] = {}
+    _run(tmp_path, variables)
+    parser = _tautulli_ini(tmp_path)
+    assert parser["PMS"]["pms_identifier"] == state.machine
+    assert "first_run_complete" not in parser["General"] and "http_password" not in parser["General"]
+
+
+def test_tautulli_plex_down_warns_and_changes_nothing(tmp_path):
+    (tmp_path / "systemd").mkdir()
+    variables = _tautulli_vars(tmp_path, "http://127.0.0.1:%d" % _free_port())
+    _run(tmp_path, variables)
+    changed, out = _run(tmp_path, variables)
+    assert changed == 0, out
+    assert "Tautulli is not linked to Plex yet: Plex did not answer at http://127.0.0.1:" in out
+    assert "Run again once Plex is up" in out and PLEX_TOKEN not in out
+    parser = _tautulli_ini(tmp_path)
+    assert "PMS" not in parser and parser["General"]["api_key"] == KEYS["tautulli"]
+
+
+def test_tautulli_stopped_before_its_link_is_written(tmp_path, plex):
+    # Tautulli writes its whole config from memory when it stops (plexpy/__init__.py shutdown)
+    url, _state = plex
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(FAKE_DOCKER)
+    (bin_dir / "docker").chmod(0o755)
+    (tmp_path / "systemd").mkdir()
+    log = tmp_path / "docker.log"
+    env = {"PATH": "%s:%s" % (bin_dir, os.environ["PATH"]), "FAKE_DOCKER_LOG": str(log),
+           "FAKE_QBT_CONF": str(tmp_path / "none"), "FAKE_PS": "plex,tautulli",
+           "FAKE_TAUTULLI_CONF": str(tmp_path / "config" / "tautulli" / "config.ini")}
+    variables = _tautulli_vars(tmp_path, "http://127.0.0.1:%d" % _free_port())  # Plex not up yet
+    variables.update({"media_apps_compose_up": True, "media_apps_stack_unit_enable": False})
+    _run(tmp_path, variables, env=env)
+    assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines())
+    log.unlink()
+    variables["media_apps_tautulli_plex_identity_url"] = url  # Plex answers now
+    _run(tmp_path, variables, env=env)
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    stops = [i for i, call in enumerate(calls) if "stop" in call["args"]]
+    assert stops and calls[stops[0]]["args"][-1] == "tautulli" and not calls[stops[0]]["tautulli_linked"], calls
+    ups = [i for i, call in enumerate(calls) if "up" in call["args"] and "--no-start" not in call["args"]]
+    assert ups and ups[-1] > stops[0] and calls[ups[-1]]["tautulli_linked"]
+    log.unlink()
+    changed, out = _run(tmp_path, variables, env=env)
+    assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines()), out

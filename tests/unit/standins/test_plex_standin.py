@@ -14,6 +14,7 @@ import socket
 import sys
 import urllib.error
 import urllib.request
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,17 @@ def _documented_sections_schema():
         spec = yaml.safe_load(spec_file.read_text())
         return spec["paths"]["/library/sections"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     return None
+
+
+def test_contract_identity(plex):
+    # identity.yaml: open without a token; JSON when asked for it, XML otherwise (what Tautulli's
+    # webserve.py get_server_id reads: the MediaContainer's machineIdentifier attribute)
+    url, state = plex
+    status, body = _get(url + "/identity", token=None)
+    assert status == 200 and body["MediaContainer"]["machineIdentifier"] == state.machine
+    with urllib.request.urlopen(url + "/identity", timeout=10) as resp:
+        root = ET.fromstring(resp.read())
+    assert root.tag == "MediaContainer" and root.get("machineIdentifier") == state.machine
 
 
 def test_contract_library_sections(plex):
