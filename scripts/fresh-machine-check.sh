@@ -11,7 +11,8 @@
 #                scripts/setup-host.sh, make lab, make molecule SCENARIO=default
 #     stop       remove the container mediastack-fresh (the root and its storage stay)
 #     (no step: bootstrap start run)
-#   FRESH_STEPS="setup-host lab molecule"   what `run` runs, in that order
+#   FRESH_STEPS="setup-host lab molecule"   what `run` runs, in that order; `test` runs what CI
+#                runs (.ci/run, the whole make test)
 #   FRESH_KEEP=1   `run` keeps the clone of the last run (its .venv and lab state): a rerun
 #   FRESH_TOOLS=prebuilt|build   prebuilt (default): copy this machine's built tools cache
 #                (~/.cache/homelab-mediastack/bin) into the root, so no cold Go build (about 30
@@ -145,7 +146,9 @@ run() {
     setup-host) cmd="bash scripts/setup-host.sh" ;;
     lab) cmd="make lab" ;;
     molecule) cmd="make molecule SCENARIO=default MOLECULE_JOBS=1" ;;
-    *) die "run: unknown step $step (setup-host lab molecule)" ;;
+    # What CI runs (.ci/run: make test and nothing else), with its own set-up and tools build.
+    test) cmd="CI=true bash .ci/run" ;;
+    *) die "run: unknown step $step (setup-host lab molecule test)" ;;
     esac
     log "run: $step: $cmd (log $logs/$step.log)"
     start=$(date +%s)
