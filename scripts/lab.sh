@@ -112,8 +112,14 @@ down() {
       # shellcheck disable=SC2086
       podman rm -f -t 5 $ids >/dev/null
     fi
-    for n in $(lab_model | awk '{print $3}' | sort -u); do
+    # The hosts' networks, and the networks and volumes the seed's stand-ins made with its prefix
+    # (tests/lab/standins/cluster_apps.yml: <prefix>apps, <prefix>media).
+    networks="$(lab_model | awk '{print $3}') $(podman network ls --format '{{.Name}}' --filter "label=$label" | grep "^$prefix" || true)"
+    for n in $(tr ' ' '\n' <<<"$networks" | sort -u); do
       if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
+    done
+    for v in $(podman volume ls -q --filter "label=$label" | grep "^$prefix" || true); do
+      podman volume rm -f "$v" >/dev/null
     done
     if [ "$prefix" = mediastack-lab- ]; then
       # The plain lab's own volumes (its lab_volumes) and state; the seeds' state under .lab/seed-*
