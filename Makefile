@@ -138,13 +138,14 @@ lab: setup base-image tools
 lab-down: export LAB_INVENTORY := $(LAB_INVENTORY)
 lab-down: export LAB_STATE := $(LAB_STATE)
 lab-down: export LAB_PREFIX := $(LAB_PREFIX)
-lab-down:
+# The venv: the lab's hosts and networks are read from the inventory with ansible-inventory.
+lab-down: setup-venv
 	bash scripts/lab.sh down
 
 # Removes only the plain lab (its containers, volumes, network, control planes, .lab/ but the seeds'
 # state): the seeds' labs and other checkouts' keep running.
 lab-down-plain: export LAB_DOWN_SCOPE := own
-lab-down-plain:
+lab-down-plain: setup-venv
 	bash scripts/lab.sh down
 
 # The doctor against the running plain lab (make lab first): all clear but the lab's own findings,

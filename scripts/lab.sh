@@ -110,11 +110,16 @@ down() {
     ids=$(podman ps -aq --filter "label=$label" --filter "name=^$prefix")
     if [ -n "$ids" ]; then
       # shellcheck disable=SC2086
-      podman rm -f -t 5 $ids >/dev/null
+      podman rm -f -v -t 5 $ids >/dev/null
     fi
-    # The hosts' networks, and the networks and volumes the seed's stand-ins made with its prefix
-    # (tests/lab/standins/cluster_apps.yml: <prefix>apps, <prefix>media).
-    networks="$(lab_model | awk '{print $3}') $(podman network ls --format '{{.Name}}' --filter "label=$label" | grep "^$prefix" || true)"
+    # The seed's networks come from its inventory: without them its network would stay behind.
+    model=$(lab_model) || {
+      echo "lab: cannot read the lab's inventory ($inventory) for its networks: run 'make lab-down' (it uses the project's venv)" >&2
+      exit 1
+    }
+    # Besides the hosts' networks, the networks and volumes the seed's stand-ins made with its
+    # prefix (tests/lab/standins/cluster_apps.yml: <prefix>apps, <prefix>media).
+    networks="$(awk '{print $3}' <<<"$model") $(podman network ls --format '{{.Name}}' --filter "label=$label" | grep "^$prefix" || true)"
     for n in $(tr ' ' '\n' <<<"$networks" | sort -u); do
       if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
     done
@@ -137,7 +142,7 @@ down() {
   ids=$(podman ps -aq --filter "label=$label")
   if [ -n "$ids" ]; then
     # shellcheck disable=SC2086
-    podman rm -f -t 5 $ids >/dev/null
+    podman rm -f -v -t 5 $ids >/dev/null
   fi
   ids=$(podman volume ls -q --filter "label=$label")
   if [ -n "$ids" ]; then

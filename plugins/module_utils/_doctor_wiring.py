@@ -261,7 +261,21 @@ class WiringDoctor(object):
 
     def seerr(self, spec):
         url = spec["url"].rstrip("/")
-        http = self.client(url + "/api/v1", "Seerr", {"X-Api-Key": spec["api_key"]}, [spec["api_key"]])
+        key = spec.get("api_key") or ""
+        http = self.client(url + "/api/v1", "Seerr", {"X-Api-Key": key} if key else {}, [key] if key else [])
+        if not key:
+            # Seerr's settings need an admin; /status answers anyone (server/routes/index.ts), so
+            # without a key the doctor still tells whether Seerr runs.
+            try:
+                status = http.get("/status") or {}
+            except ApiError as err:
+                self.add("app_answers", "apps", url, "fail", "Seerr: %s" % err, "start Seerr, or correct its URL")
+                return
+            self.add("seerr_target", "wiring", url, "warn",
+                     "Seerr %s answers, but where it sends requests was not checked: no Seerr API key was given"
+                     % status.get("version", ""),
+                     "set mediastack_api_keys.seerr (vaulted) to the key in Seerr's Settings > General")
+            return
         try:
             targets = [("media server", http.get("/settings/%s" % spec.get("media_server", "jellyfin")) or {})]
             for kind in ("sonarr", "radarr"):

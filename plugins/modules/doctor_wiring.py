@@ -87,7 +87,11 @@ options:
     type: dict
     suboptions:
       url: {description: How the controller reaches Seerr., type: str, required: true}
-      api_key: {description: Seerr's API key (vaulted)., type: str, required: true}
+      api_key:
+        description:
+          - Seerr's API key (vaulted). Without one Seerr is only asked whether it answers, and a
+            warning says its media server and *arr servers were not checked.
+        type: str
       media_server: {description: Which media server Seerr uses., type: str, choices: [jellyfin, plex], default: jellyfin}
       loopback_ok:
         description: Seerr runs natively on the same host as the apps, so C(localhost) reaches them.
@@ -166,7 +170,7 @@ ARGUMENT_SPEC = dict(
     )),
     seerr=dict(type="dict", options=dict(
         url=dict(type="str", required=True),
-        api_key=dict(type="str", required=True, no_log=True),
+        api_key=dict(type="str", no_log=True),
         media_server=dict(type="str", choices=["jellyfin", "plex"], default="jellyfin"),
         loopback_ok=dict(type="bool", default=False),
     )),

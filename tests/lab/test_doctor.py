@@ -183,11 +183,11 @@ def lab(tmp_path_factory):
 def test_healthy_lab_only_its_own_findings_and_nothing_changed(lab):
     assert lab["baseline"]["problems"] == LAB_FINDINGS, sorted(lab["baseline"]["problems"])
     checks = set(f["check"] for f in lab["baseline"]["findings"])
-    # every layer was checked (not skipped): storage, apps, wiring, Jellyfin, cluster (the lab declares
-    # no arr_wiring_profiles, and no Seerr API key: those two checks have nothing to compare)
+    # every layer was checked (not skipped): storage, apps, wiring, Jellyfin, Seerr, cluster (the lab
+    # declares no arr_wiring_profiles: that check has nothing to compare)
     for check in ("same_filesystem", "config_off_network", "default_password", "app_answers", "download_client",
                   "root_folder", "remote_path_mapping", "prowlarr_application", "flaresolverr_tag",
-                  "jellyfin_wizard", "jellyfin_library", "node_ready", "pod_security"):
+                  "jellyfin_wizard", "jellyfin_library", "seerr_target", "node_ready", "pod_security"):
         assert check in checks, (check, sorted(checks))
     for url, counts in lab["requests"].items():
         assert set(counts["byMethod"]) == {"GET"}, (url, counts)  # read-only: no POST, PUT or DELETE

@@ -19,12 +19,26 @@ def load_standin(name, relative_path):
     return module
 
 
-def run_playbook(play, *args, timeout=300):
-    """ansible-playbook ``play`` (a path) with the project's ansible.cfg and collections; extra
-    command-line ``args`` (``-e @vars.json``, ``-i hosts``). Returns the CompletedProcess."""
+def ansible_env(**overrides):
+    """The environment ansible-playbook and ansible-inventory run with: the project's ansible.cfg,
+    this checkout as homelab.mediastack, no colour, no localhost/unparsed-inventory warnings, and
+    ``overrides`` (ANSIBLE_STDOUT_CALLBACK=..., say)."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(play),
+    env.update(overrides)
+    return env
+
+
+def ansible_command(name):
+    """The path of an Ansible command (ansible-playbook, ansible-inventory) of this interpreter's venv."""
+    return str(Path(sys.executable).parent / name)
+
+
+def run_playbook(play, *args, timeout=300, env=None):
+    """ansible-playbook ``play`` (a path) with ansible_env(**env) and the test's interpreter; extra
+    command-line ``args`` (``-e @vars.json``, ``-i hosts``, ``--check``). Returns the CompletedProcess."""
+    command = [ansible_command("ansible-playbook"), str(play),
                "-e", "ansible_python_interpreter=%s" % sys.executable] + [str(a) for a in args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=timeout)
+    return subprocess.run(command, capture_output=True, text=True, env=ansible_env(**(env or {})), check=False,
+                          timeout=timeout)

@@ -11,19 +11,18 @@ tests/unit/roles/test_k8s_seeds_cluster.py.
 """
 
 import base64
-import json
 import os
-import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[3]))
-KUBECTL = Path(os.environ.get("MEDIASTACK_TOOLS", PROJECT / ".build" / "bin")) / "kubectl"
-KUBECONFIG = EPHEMERAL / "kube-lab" / "kubeconfig"
-MANAGER = "homelab.mediastack"
+sys.path.insert(0, str(PROJECT / "tests" / "kube_lab"))
+from readback import MANAGER, KubeLab, applied_by_the_role, wait  # noqa: E402  pylint: disable=wrong-import-position
+
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+LAB = KubeLab(EPHEMERAL / "kube-lab" / "kubeconfig")
 APPS = ("nzbget", "qbittorrent", "sabnzbd")
 # apps-cluster's test-only credentials (molecule.yml)
 QBT_PASSWORD, NZBGET_PASSWORD = "molecule-k8s-qbt-password", "molecule-k8s-nzbget-password"
@@ -31,29 +30,10 @@ SAB_KEY = "fedcba9876543210fedcba9876543210"
 
 
 def kubectl(*args):
-    result = subprocess.run([str(KUBECTL), "--kubeconfig", str(KUBECONFIG)] + list(args), capture_output=True,
-                            text=True, check=False, timeout=60)
-    assert result.returncode == 0, "kubectl %s: %s" % (" ".join(args), result.stderr)
-    return result.stdout
+    return LAB.run(*args).stdout
 
 
-def get(*args):
-    # kubectl leaves metadata.managedFields out unless asked
-    return json.loads(kubectl("get", "-o", "json", "--show-managed-fields", *args))
-
-
-def applied_by_the_role(obj):
-    return any(f.get("manager") == MANAGER and f.get("operation") == "Apply"
-               for f in obj["metadata"].get("managedFields") or [])
-
-
-def wait(predicate, timeout=90):
-    deadline = time.time() + timeout
-    value = predicate()
-    while not value and time.time() < deadline:
-        time.sleep(2)
-        value = predicate()
-    return value
+get = LAB.get
 
 
 @pytest.fixture(name="pods", scope="module")
@@ -64,7 +44,7 @@ def fixture_pods():
         by_app = {p["metadata"]["labels"].get("app.kubernetes.io/name"): p for p in pods
                   if p["status"].get("phase") == "Running"}
         return by_app if set(APPS) <= set(by_app) else None
-    pods = wait(running)
+    pods = wait(running, timeout=90)
     assert pods, kubectl("get", "pods,pvc,events", "-n", "media", "-o", "wide")
     return pods
 
@@ -106,7 +86,7 @@ def test_secret_keys_belong_to_their_app():
 def test_media_claim_bound_under_the_cluster_layers_class():
     """The claim names the class cluster_addons made (nfs-media), and the PV controller bound it."""
     claim = get("pvc", "-n", "media", "media-data")
-    assert wait(lambda: get("pvc", "-n", "media", "media-data")["status"].get("phase") == "Bound"), claim
+    assert wait(lambda: get("pvc", "-n", "media", "media-data")["status"].get("phase") == "Bound", timeout=90), claim
     storage_class = get("storageclass", claim["spec"]["storageClassName"])
     assert storage_class["provisioner"] == "nfs.csi.k8s.io"
     assert any(f.get("manager") == MANAGER for f in storage_class["metadata"]["managedFields"])  # the cluster layer's

@@ -9,43 +9,25 @@ GPU agent and Talos its fourth worker.
 
 import json
 import os
-import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[3]))
-KUBECTL = Path(os.environ.get("MEDIASTACK_TOOLS", PROJECT / ".build" / "bin")) / "kubectl"
-MANAGER = "homelab.mediastack"
+sys.path.insert(0, str(PROJECT / "tests" / "kube_lab"))
+from readback import KubeLab, applied_by_the_role, wait  # noqa: E402  pylint: disable=wrong-import-position
+
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+LABS = {cluster: KubeLab(EPHEMERAL / ("kube-lab-%s" % cluster) / "kubeconfig") for cluster in ("talos", "k3s")}
 
 
-def kubectl(cluster, *args, check=True):
-    result = subprocess.run([str(KUBECTL), "--kubeconfig", str(EPHEMERAL / ("kube-lab-%s" % cluster) / "kubeconfig")]
-                            + list(args), capture_output=True, text=True, check=False, timeout=60)
-    if check and result.returncode != 0:
-        raise AssertionError("kubectl %s: %s" % (" ".join(args), result.stderr))
-    return result
+def kubectl(cluster, *args, check=True, stdin=None):
+    return LABS[cluster].run(*args, check=check, stdin=stdin)
 
 
 def get(cluster, *args):
-    # kubectl leaves metadata.managedFields out unless asked
-    return json.loads(kubectl(cluster, "get", "-o", "json", "--show-managed-fields", *args).stdout)
-
-
-def applied_by_the_role(obj):
-    return any(f.get("manager") == MANAGER and f.get("operation") == "Apply"
-               for f in obj["metadata"].get("managedFields") or [])
-
-
-def wait(predicate, timeout=60):
-    deadline = time.time() + timeout
-    value = predicate()
-    while not value and time.time() < deadline:
-        time.sleep(2)
-        value = predicate()
-    return value
+    return LABS[cluster].get(*args)
 
 
 @pytest.fixture(name="cluster", params=["talos", "k3s"])
@@ -68,16 +50,12 @@ def test_podsecurity_admission_takes_a_privileged_pod_in_media_only(cluster):
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "netadmin-probe", "namespace": "media"},
            "spec": {"containers": [{"name": "c", "image": "busybox",
                                     "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}]}}
-    admitted = subprocess.run([str(KUBECTL), "--kubeconfig", str(EPHEMERAL / ("kube-lab-%s" % cluster) / "kubeconfig"),
-                               "create", "--dry-run=server", "-f", "-"], input=json.dumps(pod), text=True,
-                              capture_output=True, check=False)
+    admitted = kubectl(cluster, "create", "--dry-run=server", "-f", "-", check=False, stdin=json.dumps(pod))
     assert admitted.returncode == 0, admitted.stderr
     pod["metadata"]["namespace"] = "kube-public"
     kubectl(cluster, "label", "--overwrite", "namespace", "kube-public", "pod-security.kubernetes.io/enforce=baseline")
     try:
-        refused = subprocess.run([str(KUBECTL), "--kubeconfig", str(EPHEMERAL / ("kube-lab-%s" % cluster) / "kubeconfig"),
-                                  "create", "--dry-run=server", "-f", "-"], input=json.dumps(pod), text=True,
-                                 capture_output=True, check=False)
+        refused = kubectl(cluster, "create", "--dry-run=server", "-f", "-", check=False, stdin=json.dumps(pod))
     finally:
         kubectl(cluster, "label", "namespace", "kube-public", "pod-security.kubernetes.io/enforce-")
     assert refused.returncode != 0 and "violates PodSecurity" in refused.stderr, refused.stderr

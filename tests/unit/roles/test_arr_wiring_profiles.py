@@ -2,11 +2,9 @@
 original-language rule) to Sonarr and Radarr stand-ins: ansible-playbook on localhost, --check
 first (nothing written), then a run, then a rerun with changed=0 and no writes."""
 
-import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import urllib.request
@@ -15,12 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, load_standin, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT / ".." / "shared" / "reference"))
-STANDIN = ROOT / "tests" / "standins" / "arr" / "arr_standin.py"
-SPEC = importlib.util.spec_from_file_location("arr_standin_role_profiles", STANDIN)
-arr_standin = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(arr_standin)
+arr_standin = load_standin("arr_standin_role_profiles", "arr/arr_standin.py")
 KEYS = {"sonarr": "1" * 32, "radarr": "2" * 32}
 
 pytestmark = pytest.mark.skipif(not (REFERENCE / "trash" / "json").is_dir(), reason="TRaSH reference data not found")
@@ -32,15 +29,11 @@ def requests(url):
 
 
 def playbook(tmp_path, extra, check=False):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
     (tmp_path / "play.yml").write_text("- hosts: localhost\n  gather_facts: false\n  roles:\n"
                                        "    - role: homelab.mediastack.arr_wiring\n")
     (tmp_path / "vars.json").write_text(json.dumps(extra))
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
-           "-e", "@" + str(tmp_path / "vars.json"), "--diff"] + (["--check"] if check else [])
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    result = run_playbook(tmp_path / "play.yml", "-e", "@" + str(tmp_path / "vars.json"), "--diff",
+                          *(["--check"] if check else []), timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     return result.stdout
 

@@ -6,13 +6,12 @@ role's Seerr server list and runs its preflight on localhost (no app is called).
 """
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
-ROOT = Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "client_wiring"
 KEYS = {"sonarr": "0123456789abcdef0123456789abcdef", "radarr": "0123456789abcdef0123456789abcdea",
         "sonarr4k": "0123456789abcdef0123456789abcdeb"}
@@ -42,12 +41,7 @@ def _run(tmp_path, apps):
         "categories": ROLE / "templates" / "categories.yml.j2", "preflight": ROLE / "tasks" / "preflight.yml",
         "out": out})
     (tmp_path / "vars.json").write_text(json.dumps({"client_wiring_apps": apps, "mediastack_api_keys": KEYS}))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
-                             "-e", "@%s" % (tmp_path / "vars.json"), "-e", "ansible_python_interpreter=%s" % sys.executable],
-                            capture_output=True, text=True, env=env, check=False, timeout=300)
+    result = run_playbook(tmp_path / "play.yml", "-e", "@%s" % (tmp_path / "vars.json"))
     return result.returncode, result.stdout + result.stderr, (json.loads(out.read_text()) if out.exists() else None)
 
 

@@ -7,29 +7,23 @@
 """
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _run(tmp_path, inventory, play, extra=None):
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "play.yml").write_text(play)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-               ANSIBLE_CALLBACK_RESULT_FORMAT="json")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"),
-               str(tmp_path / "play.yml"), "-e", "ansible_python_interpreter=%s" % sys.executable]
+    args = ["-i", tmp_path / "hosts.yml"]
     for key, value in (extra or {}).items():
-        command += ["-e", json.dumps({key: value})]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=300)
-    return result
+        args += ["-e", json.dumps({key: value})]
+    return run_playbook(tmp_path / "play.yml", *args,
+                        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
 
 
 def _cluster_inventory(apps_hosts):

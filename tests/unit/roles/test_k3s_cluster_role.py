@@ -6,8 +6,6 @@ tests/unit/standins/test_cluster_standins.py; molecule's cluster scenario starts
 """
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +13,9 @@ import jinja2
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 ROLE = ROOT / "roles" / "k3s_cluster"
 
 # k3s-io/k3s install.sh, create_systemd_service_file: the [Service] block it writes (BIN_DIR
@@ -66,12 +66,8 @@ def run_tasks(tmp_path, inventory, tasks_from, extra=None, check_mode=False):
     (tmp_path / "play.yml").write_text(yaml.safe_dump([{
         "hosts": "k3s_nodes", "connection": "local", "gather_facts": False,
         "vars": dict({"ansible_python_interpreter": sys.executable}, **(extra or {})), "tasks": tasks}]))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="default")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"),
-               str(tmp_path / "play.yml")] + (["--check"] if check_mode else [])
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=300)
+    return run_playbook(tmp_path / "play.yml", "-i", tmp_path / "hosts.yml", *(["--check"] if check_mode else []),
+                        env={"ANSIBLE_STDOUT_CALLBACK": "default"})
 
 
 def inventory(servers, agents=(), **extra):

@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, ansible_command, ansible_env, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 BIN = Path(os.environ.get("MEDIASTACK_TOOLS", ROOT / ".build" / "bin"))
 LAB = ROOT / "scripts" / "kube-lab.sh"
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference"))
@@ -62,16 +64,9 @@ def get(lab, *args):
 
 
 def inventory_hosts(seed):
-    out = subprocess.run([str(Path(sys.executable).parent / "ansible-inventory"), "-i",
-                          str(ROOT / "inventory" / ("seed-%s" % seed)), "--list"],
-                         capture_output=True, text=True, check=True, env=_env()).stdout
+    out = subprocess.run([ansible_command("ansible-inventory"), "-i", str(ROOT / "inventory" / ("seed-%s" % seed)), "--list"],
+                         capture_output=True, text=True, check=True, env=ansible_env()).stdout
     return json.loads(out)
-
-
-def _env():
-    return dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-                ANSIBLE_LOCALHOST_WARNING="false")
 
 
 def kwok_nodes(seed):
@@ -175,12 +170,8 @@ def converge(seed, lab, tmp_path, extra=None, check=False):
     values.update(extra or {})
     (tmp_path / "vars.json").write_text(json.dumps(values))
     (tmp_path / "play.yml").write_text(PLAY)
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(ROOT / "inventory" / ("seed-%s" % seed)),
-               str(tmp_path / "play.yml"), "-e", "@%s" % (tmp_path / "vars.json")]
-    if check:
-        command.append("--check")
-    result = subprocess.run(command, capture_output=True, text=True, env=_env(), check=False, timeout=900)
-    return result
+    return run_playbook(tmp_path / "play.yml", "-i", ROOT / "inventory" / ("seed-%s" % seed),
+                        "-e", "@%s" % (tmp_path / "vars.json"), *(["--check"] if check else []), timeout=900)
 
 
 def recap_changed(output):
@@ -301,10 +292,10 @@ def _play(seed, lab, work, play, extra=None):
     values.update(extra or {})
     (work / "vars-extra.json").write_text(json.dumps(values))
     (work / "extra-play.yml").write_text(play)
-    return subprocess.Popen([str(Path(sys.executable).parent / "ansible-playbook"), "-i",
+    return subprocess.Popen([ansible_command("ansible-playbook"), "-i",
                              str(ROOT / "inventory" / ("seed-%s" % seed)), str(work / "extra-play.yml"),
                              "-e", "@%s" % (work / "vars-extra.json")],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ansible_env())
 
 
 def _events(lab, namespace):

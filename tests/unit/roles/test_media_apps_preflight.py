@@ -6,14 +6,14 @@ only the Python checks (tests/unit/plugins/module_utils/test_media_apps.py).
 """
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 KEY = "0123456789abcdef0123456789abcdef"
 PLAY = """
 - hosts: localhost
@@ -53,13 +53,7 @@ def test_bad_inventory_is_refused(case, tmp_path):
     extra, message = CASES[case]
     (tmp_path / "play.yml").write_text(PLAY)
     (tmp_path / "vars.json").write_text(json.dumps(dict(BASE, **extra)))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_NOCOLOR="1")
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
-                             "-e", "@%s" % (tmp_path / "vars.json"), "-e", "ansible_python_interpreter=%s" % sys.executable],
-                            capture_output=True, text=True, env=env, check=False, timeout=300)
+    result = run_playbook(tmp_path / "play.yml", "-e", "@%s" % (tmp_path / "vars.json"))
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     assert message in " ".join(out.split()), out

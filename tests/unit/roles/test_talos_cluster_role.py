@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT / ".." / "shared" / "reference"))
 STANDIN = ROOT / "tests" / "standins" / "talos" / "talosctl_standin.py"
 REPLAY = ROOT / "tests" / "unit" / "standins" / "golden_talosctl.py"
@@ -88,13 +90,8 @@ class Lab:
         (self.tmp / "play.yml").write_text(yaml.safe_dump([{
             "hosts": "talos_nodes", "connection": "local", "gather_facts": False,
             "environment": self.env, "tasks": tasks}]))
-        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                   ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
-                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="default",
-                   ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv / "hosts.yml"),
-                   str(self.tmp / "play.yml")] + (["--check"] if check_mode else [])
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
+        result = run_playbook(self.tmp / "play.yml", "-i", inv / "hosts.yml", *(["--check"] if check_mode else []),
+                              env={"ANSIBLE_STDOUT_CALLBACK": "default"}, timeout=600)
         result.changed = sum(int(part.split("=")[1]) for line in result.stdout.splitlines() if " : ok=" in line
                              for part in line.split() if part.startswith("changed="))
         return result

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playbook_harness import ROOT, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference"))
 GOLDEN = REFERENCE / "k8s" / "talos" / "golden"
 TOOLS = Path(os.environ.get("MEDIASTACK_TOOLS", ROOT / ".build" / "bin"))
@@ -144,12 +146,7 @@ def run_validate_task(tmp_path, docs):
     (tmp_path / "play.yml").write_text(PLAY)
     (tmp_path / "vars.json").write_text(json.dumps({"_talos_cluster_docs": docs,
                                                     "talos_cluster_talosctl_path": _need(TALOSCTL)}))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
-    return subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "play.yml"),
-                           "-e", "@" + str(tmp_path / "vars.json")], capture_output=True, text=True, env=env,
-                          timeout=300, check=False)
+    return run_playbook(tmp_path / "play.yml", "-e", "@" + str(tmp_path / "vars.json"))
 
 
 def test_role_validation_passes_a_good_config_and_stops_on_a_bad_one(tmp_path):

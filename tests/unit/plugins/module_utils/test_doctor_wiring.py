@@ -204,3 +204,25 @@ def test_profile_drift_is_named_and_unchanged_apps_are_clear():
     assert [(f["where"], f["status"]) for f in found] == [("sonarr: quality profile WEB-1080p", "fail"),
                                                           ("radarr", "ok")]
     assert "would update" in found[0]["message"] and "arr_wiring_profiles.sonarr" in found[0]["fix"]
+
+
+def test_seerr_without_a_key_is_asked_only_whether_it_answers_and_warns():
+    params = copy.deepcopy(PARAMS)
+    del params["seerr"]["api_key"]
+    answers = _with(**{SEERR + "/api/v1/status": {"version": "2.7.3", "commitTag": "v2.7.3"}})
+    doctor, routes = _run(answers, params)
+    seerr_calls = [c for c in routes.calls if c[1].startswith(SEERR)]
+    assert [c[1] for c in seerr_calls] == [SEERR + "/api/v1/status"]
+    assert "X-Api-Key" not in seerr_calls[0][2]
+    warned = [f for f in doctor.findings if f["status"] == "warn"]
+    assert [(f["check"], f["where"]) for f in warned] == [("seerr_target", SEERR)]
+    assert "mediastack_api_keys.seerr" in warned[0]["fix"]
+    assert _failed(doctor) == [("seerr_target", SEERR)]
+
+
+def test_seerr_without_a_key_that_does_not_answer_fails():
+    params = copy.deepcopy(PARAMS)
+    del params["seerr"]["api_key"]
+    doctor, _routes = _run(_with(**{SEERR + "/api/v1/status": URLError("Connection refused")}), params)
+    assert ("app_answers", SEERR) in _failed(doctor)
+    assert [f["status"] for f in doctor.findings if f["where"] == SEERR] == ["fail"]
