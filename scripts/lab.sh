@@ -113,12 +113,18 @@ down() {
       podman rm -f -v -t 5 $ids >/dev/null
     fi
     # The seed's networks come from its inventory: without them its network would stay behind.
-    networks=$(lab_model) || {
+    model=$(lab_model) || {
       echo "lab: cannot read the lab's inventory ($inventory) for its networks: run 'make lab-down' (it uses the project's venv)" >&2
       exit 1
     }
-    awk '{print $3}' <<<"$networks" | sort -u | while read -r n; do
+    # Besides the hosts' networks, the networks and volumes the seed's stand-ins made with its
+    # prefix (tests/lab/standins/cluster_apps.yml: <prefix>apps, <prefix>media).
+    networks="$(awk '{print $3}' <<<"$model") $(podman network ls --format '{{.Name}}' --filter "label=$label" | grep "^$prefix" || true)"
+    for n in $(tr ' ' '\n' <<<"$networks" | sort -u); do
       if podman network exists "$n"; then podman network rm "$n" >/dev/null; fi
+    done
+    for v in $(podman volume ls -q --filter "label=$label" | grep "^$prefix" || true); do
+      podman volume rm -f "$v" >/dev/null
     done
     if [ "$prefix" = mediastack-lab- ]; then
       # The plain lab's own volumes (its lab_volumes) and state; the seeds' state under .lab/seed-*

@@ -158,3 +158,56 @@ def test_seed_002_gpu_lxc_expressed():
     taints = {t.split("=", 1)[0]: t.split("=", 1)[1] for t in w3["k3s_cluster_node_taints"]}
     assert all("%s:%s" % (t["value"], t["effect"]) == taints.get(t["key"]) for t in worker["tolerations"])
     assert worker["tolerations"], "the GPU node is tainted: the worker needs the toleration"
+
+
+# The Kubernetes seeds whose wiring layer is declared: the controller reaches each app at its
+# LoadBalancer IP, the apps reach each other by their Service names (the apps' names).
+KUBE_WIRED = ["seed-000"]
+
+
+def _wiring(seed):
+    """The wiring variables as the wiring playbook templates them (on localhost, vault.example values; the
+    roles' defaults where the seed leaves a variable unset)."""
+    expr = ("{{ {'apps': arr_wiring_apps, 'prowlarr': arr_wiring_prowlarr | default({}), 'clients': arr_wiring_download_clients,"
+            " 'client_apps': client_wiring_apps, 'cluster': {'enabled': hostvars[groups['cluster_apps'][0]].media_apps_enabled,"
+            " 'overrides': hostvars[groups['cluster_apps'][0]].media_apps_overrides},"
+            " 'urls': {'qbittorrent': client_wiring_qbittorrent_url | default(''), 'sabnzbd': client_wiring_sabnzbd_url | default(''),"
+            " 'nzbget': client_wiring_nzbget_url | default(''), 'plex': client_wiring_plex_url | default(''), 'jellyfin': client_wiring_jellyfin_url | default(''),"
+            " 'seerr': client_wiring_seerr_url | default('')}, 'plex_host': client_wiring_plex_service_host | default('plex'),"
+            " 'jellyfin_host': client_wiring_jellyfin_service_host | default('jellyfin')} | to_json }}")
+    env = dict(_env(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+    directory = ROOT / "inventory" / seed
+    result = subprocess.run([_bin("ansible"), "localhost", "-i", str(directory), "-e", "@%s" % (directory / "vault.example.yml"),
+                             "-m", "ansible.builtin.debug", "-a", "msg=%s" % expr],
+                            capture_output=True, text=True, env=env, check=False, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = json.loads(result.stdout)
+    return json.loads(out["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"])
+
+
+@pytest.mark.parametrize("seed", KUBE_WIRED)
+def test_kubernetes_seed_wiring(seed):
+    """Controller -> app: the app's lb_ip; app -> app: the other app's Service name (its name)."""
+    from urllib.parse import urlsplit
+    w = _wiring(seed)
+    enabled = set(w["cluster"]["enabled"])
+    lb_ip = {app: o["lb_ip"] for app, o in w["cluster"]["overrides"].items() if "lb_ip" in o and app in enabled}
+    assert w["apps"], "%s declares no *arr app to wire" % seed
+    for app in w["apps"]:
+        assert urlsplit(app["url"]).hostname == lb_ip[app["name"]], app
+        assert urlsplit(app["prowlarr_base_url"]).hostname == app["name"] and app["name"] in enabled, app
+    if w["prowlarr"]:
+        assert urlsplit(w["prowlarr"]["url"]).hostname == lb_ip["prowlarr"]
+        assert urlsplit(w["prowlarr"]["url_from_apps"]).hostname == "prowlarr"
+    assert w["clients"], "%s declares no download client in the *arr apps" % seed
+    for client in w["clients"]:
+        assert client["host"] in enabled, client
+    seerr = [a for a in enabled if a in ("overseerr", "jellyseerr", "seerr")]
+    for app, url in w["urls"].items():
+        if url:
+            assert urlsplit(url).hostname == lb_ip[seerr[0] if app == "seerr" else app], (app, url)
+    for app in w["client_apps"]:
+        host = urlsplit(app["url"]).hostname if "url" in app else app.get("host", app["name"])
+        assert host in enabled, app
+    if w["urls"]["seerr"]:
+        assert (w["plex_host"] if w["urls"]["plex"] else w["jellyfin_host"]) in enabled
