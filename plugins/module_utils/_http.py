@@ -129,8 +129,9 @@ class JsonHttpClient(object):
                     delay = min(delay * 2, 5)
                     continue
                 raise ApiError(
-                    "Cannot reach %s at %s: %s. Check the URL and that the service is running and "
-                    "reachable from the Ansible controller." % (self.service, self.base_url, self.mask(to_native(reason))),
+                    "Cannot reach %s at %s: %s. Check the URL and that the service is running and reachable "
+                    "from the host this task runs on (the controller, for the wiring modules)."
+                    % (self.service, self.base_url, self.mask(to_native(reason))),
                     url=self.mask(url))
 
     def get(self, path, **kwargs):
