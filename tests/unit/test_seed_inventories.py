@@ -172,7 +172,8 @@ def _wiring(seed):
             " 'client_apps': client_wiring_apps, 'cluster': {'enabled': hostvars[groups['cluster_apps'][0]].media_apps_enabled,"
             " 'overrides': hostvars[groups['cluster_apps'][0]].media_apps_overrides},"
             " 'urls': {'qbittorrent': client_wiring_qbittorrent_url | default(''), 'sabnzbd': client_wiring_sabnzbd_url | default(''),"
-            " 'nzbget': client_wiring_nzbget_url | default(''), 'plex': client_wiring_plex_url | default(''), 'jellyfin': client_wiring_jellyfin_url | default(''),"
+            " 'nzbget': client_wiring_nzbget_url | default(''), 'plex': client_wiring_plex_url | default(''),"
+            " 'jellyfin': client_wiring_jellyfin_url | default(''),"
             " 'seerr': client_wiring_seerr_url | default('')}, 'plex_host': client_wiring_plex_service_host | default('plex'),"
             " 'jellyfin_host': client_wiring_jellyfin_service_host | default('jellyfin')} | to_json }}")
     env = dict(_env(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
