@@ -178,6 +178,15 @@ def _seed_spec(app, namespace, api_keys, passwords, data_root):
         return ('%s/sabnzbd.ini' % config_dir, ' = ', '', [
             ('misc', 'api_key', key, _secret_key(name, 'SABNZBD_API_KEY')),
             ('misc', 'host_whitelist', ', '.join(whitelist), None)])
+    if name == 'tautulli' or (secret.get('kind') == 'api_key' and secret.get('file') == 'config.ini'):
+        key = api_keys.get(name)
+        if not key:
+            return None
+        # Tautulli's API key and switch in [General] of its config.ini (plexpy/config.py). Tautulli
+        # writes the whole file from memory when it stops, so the keys are set again before each start.
+        return ('%s/config.ini' % config_dir, ' = ', '', [
+            ('General', 'api_key', key, _secret_key(name, 'TAUTULLI_API_KEY')),
+            ('General', 'api_enabled', '1', None)])
     if name == 'nzbget' or (secret.get('kind') == 'password' and secret.get('file') == 'nzbget.conf'):
         password = passwords.get(name)
         if not password:

@@ -396,3 +396,25 @@ def test_homepage_gets_its_services_and_keys_on_kubernetes():
         "homelab.mediastack/services-sha256"] != checksum
     for obj in objects:
         kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+
+
+def test_tautulli_api_key_seeded_before_each_start(tmp_path):
+    """Tautulli's key goes to [General] of config.ini from the Secret, as the compose runtime seeds it,
+    and a file Tautulli rewrote (its other keys, another key) gets the vaulted one back."""
+    apps = m.merge_catalog(CATALOG, ["tautulli"])
+    keys = dict(KEYS, tautulli="a" * 32)
+    objects = k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC", api_keys=keys,
+                              media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
+    secret = _find(objects, "Secret", "media-apps-secrets")
+    assert secret["stringData"]["tautulli.TAUTULLI_API_KEY"] == keys["tautulli"]
+    _pod_tautulli, seed = _seeded(objects, "tautulli")
+    assert all(keys["tautulli"] not in str(e.get("value", "")) for e in seed["env"])  # from the Secret only
+    ini = _run_seed(seed, secret, tmp_path / "first", "/config")
+    assert ini.splitlines() == ["[General]", "api_key = %s" % keys["tautulli"], "api_enabled = 1"]
+    rewritten = tmp_path / "rewritten"
+    rewritten.mkdir()
+    (rewritten / "config.ini").write_text("[General]\nhttp_port = 8181\napi_key = %s\napi_enabled = 0\n"
+                                          "[PMS]\npms_port = 32400\n" % ("b" * 32))
+    ini = _run_seed(seed, secret, rewritten, "/config")
+    assert ini.splitlines() == ["[General]", "http_port = 8181", "api_key = %s" % keys["tautulli"], "api_enabled = 1",
+                                "[PMS]", "pms_port = 32400"]
