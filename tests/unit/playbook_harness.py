@@ -1,8 +1,10 @@
 """What the unit tests share to run the collection as a user does: ansible-playbook on localhost
 with this checkout as homelab.mediastack, and the stand-ins loaded from their files."""
 
+import contextlib
 import importlib.util
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,25 @@ def load_standin(name, relative_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (for a stand-in, or an app that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(standin, **kwargs):
+    """A stand-in module's server (its ``serve(port, **kwargs)``) on a free local port, for the block:
+    yields (its base URL, its state)."""
+    port = free_port()
+    server, state = standin.serve(port, **kwargs)
+    try:
+        yield "http://127.0.0.1:%d" % port, state
+    finally:
+        server.shutdown()
 
 
 def ansible_env(**overrides):

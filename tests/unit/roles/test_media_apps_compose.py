@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -23,7 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
-from playbook_harness import load_standin  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import free_port, load_standin, serving  # noqa: E402  pylint: disable=wrong-import-position
 # Upstream data stays upstream: the Compose Specification schema from the reference tree beside the
 # repository (CI has it there), never a copy in the repository.
 SCHEMA = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference")) / "k8s" / "compose-spec.json"
@@ -189,16 +188,21 @@ elif args[:1] == ["compose"]:
 '''
 
 
-def test_qbittorrent_password_change_stops_writes_starts(tmp_path):
-    # issue 17 item 6: qBittorrent rewrites its file on exit, so the file is written while it is stopped
+def _fake_docker(tmp_path, **env):
+    """The docker CLI stand-in first on PATH, logging each call to tmp_path/docker.log: (env, log)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "docker").write_text(FAKE_DOCKER)
     (bin_dir / "docker").chmod(0o755)
     (tmp_path / "systemd").mkdir()
     log = tmp_path / "docker.log"
+    return dict(env, PATH="%s:%s" % (bin_dir, os.environ["PATH"]), FAKE_DOCKER_LOG=str(log)), log
+
+
+def test_qbittorrent_password_change_stops_writes_starts(tmp_path):
+    # issue 17 item 6: qBittorrent rewrites its file on exit, so the file is written while it is stopped
     conf = tmp_path / "config" / "qbittorrent" / "qBittorrent" / "qBittorrent.conf"
-    env = {"PATH": "%s:%s" % (bin_dir, os.environ["PATH"]), "FAKE_DOCKER_LOG": str(log), "FAKE_QBT_CONF": str(conf)}
+    env, log = _fake_docker(tmp_path, FAKE_QBT_CONF=str(conf))
     variables = _download_vars(tmp_path)
     variables.update({"media_apps_enabled": ["qbittorrent", "gluetun"], "media_apps_compose_up": True,
                       "media_apps_stack_unit_enable": False})
@@ -228,18 +232,10 @@ plex_standin = load_standin("plex_standin", "plex/plex_standin.py")
 PLEX_TOKEN = plex_standin.TOKEN
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
 def plex():
-    port = _free_port()
-    server, state = plex_standin.serve(port)
-    yield "http://127.0.0.1:%d" % port, state
-    server.shutdown()
+    with serving(plex_standin) as served:
+        yield served
 
 
 def _tautulli_vars(tmp_path, identity_url):
@@ -311,7 +307,7 @@ def test_tautulli_without_a_login_leaves_the_wizard(tmp_path, plex):
 
 def test_tautulli_plex_down_warns_and_changes_nothing(tmp_path):
     (tmp_path / "systemd").mkdir()
-    variables = _tautulli_vars(tmp_path, "http://127.0.0.1:%d" % _free_port())
+    variables = _tautulli_vars(tmp_path, "http://127.0.0.1:%d" % free_port())
     _run(tmp_path, variables)
     changed, out = _run(tmp_path, variables)
     assert changed == 0, out
@@ -324,16 +320,9 @@ def test_tautulli_plex_down_warns_and_changes_nothing(tmp_path):
 def test_tautulli_stopped_before_its_link_is_written(tmp_path, plex):
     # Tautulli writes its whole config from memory when it stops (plexpy/__init__.py shutdown)
     url, _state = plex
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "docker").write_text(FAKE_DOCKER)
-    (bin_dir / "docker").chmod(0o755)
-    (tmp_path / "systemd").mkdir()
-    log = tmp_path / "docker.log"
-    env = {"PATH": "%s:%s" % (bin_dir, os.environ["PATH"]), "FAKE_DOCKER_LOG": str(log),
-           "FAKE_QBT_CONF": str(tmp_path / "none"), "FAKE_PS": "plex,tautulli",
-           "FAKE_TAUTULLI_CONF": str(tmp_path / "config" / "tautulli" / "config.ini")}
-    variables = _tautulli_vars(tmp_path, "http://127.0.0.1:%d" % _free_port())  # Plex not up yet
+    env, log = _fake_docker(tmp_path, FAKE_QBT_CONF=str(tmp_path / "none"), FAKE_PS="plex,tautulli",
+                            FAKE_TAUTULLI_CONF=str(tmp_path / "config" / "tautulli" / "config.ini"))
+    variables = _tautulli_vars(tmp_path, "http://127.0.0.1:%d" % free_port())  # Plex not up yet
     variables.update({"media_apps_compose_up": True, "media_apps_stack_unit_enable": False})
     _run(tmp_path, variables, env=env)
     assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines())

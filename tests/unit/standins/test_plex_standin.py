@@ -10,7 +10,6 @@ GET /library/sections (required size, allowSync, title1; Directory key as a stri
 
 import json
 import os
-import socket
 import sys
 import urllib.error
 import urllib.request
@@ -20,25 +19,17 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from playbook_harness import ROOT, load_standin, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import ROOT, load_standin, run_playbook, serving  # noqa: E402  pylint: disable=wrong-import-position
 
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference"))
 plex_standin = load_standin("plex_standin", "plex/plex_standin.py")
 TOKEN = plex_standin.TOKEN
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
 def plex():
-    port = _free_port()
-    server, state = plex_standin.serve(port)
-    yield "http://127.0.0.1:%d" % port, state
-    server.shutdown()
+    with serving(plex_standin) as served:
+        yield served
 
 
 def _get(url, token=TOKEN):
