@@ -44,9 +44,12 @@ def ansible_env(**overrides):
     """The environment ansible-playbook and ansible-inventory run with: the project's ansible.cfg,
     this checkout as homelab.mediastack, no colour, no localhost/unparsed-inventory warnings, and
     ``overrides`` (ANSIBLE_STDOUT_CALLBACK=..., say)."""
+    # PYTHONUNBUFFERED: a play's lines reach a test that reads them while it runs (a pipe is
+    # block-buffered otherwise; found on a new machine, whose environment does not set it).
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+               PYTHONUNBUFFERED="1")
     env.update(overrides)
     return env
 
