@@ -36,7 +36,10 @@ OVERLAY_ALLOWED = {"proxmox_guest_validate_certs", "gpu_passthrough_validate_cer
                    "cluster_addons_kubeconfig", "media_apps_k8s_kubeconfig", "doctor_kubeconfig",
                    # no network to GitHub and no containers under kwok: MetalLB's CRDs from ../shared/reference,
                    # no NFS CSI driver
-                   "cluster_addons_metallb_manifests", "cluster_addons_nfs_csi_manifests"}
+                   "cluster_addons_metallb_manifests", "cluster_addons_nfs_csi_manifests",
+                   # a seed without LoadBalancer IPs names the controller's URL of each app once (its ingress
+                   # host names): the lab puts its own addresses there
+                   "seed_app_urls"}
 
 
 def _env():
