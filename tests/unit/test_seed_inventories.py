@@ -164,8 +164,11 @@ def test_seed_002_gpu_lxc_expressed():
 
 
 # The Kubernetes seeds whose wiring layer is declared: the controller reaches each app at its
-# LoadBalancer IP, the apps reach each other by their Service names (the apps' names).
-KUBE_WIRED = ["seed-000"]
+# LoadBalancer IP (seed 000) or at the URL the seed names once for it in seed_app_urls (seed 001, its
+# ingress host names), the apps reach each other by their Service names (the apps' names).
+KUBE_WIRED = ["seed-000", "seed-001"]
+# A Service of another namespace, as an app reaches it (<service>.<namespace>.svc.cluster.local).
+OTHER_NAMESPACE = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+\.svc\.cluster\.local$")
 
 
 def _wiring(seed):
@@ -178,7 +181,8 @@ def _wiring(seed):
             " 'nzbget': client_wiring_nzbget_url | default(''), 'plex': client_wiring_plex_url | default(''),"
             " 'jellyfin': client_wiring_jellyfin_url | default(''),"
             " 'seerr': client_wiring_seerr_url | default('')}, 'plex_host': client_wiring_plex_service_host | default('plex'),"
-            " 'jellyfin_host': client_wiring_jellyfin_service_host | default('jellyfin')} | to_json }}")
+            " 'jellyfin_host': client_wiring_jellyfin_service_host | default('jellyfin'),"
+            " 'flaresolverr': arr_wiring_flaresolverr_url | default(''), 'seed_app_urls': seed_app_urls | default({})} | to_json }}")
     env = dict(_env(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     directory = ROOT / "inventory" / seed
     result = subprocess.run([_bin("ansible"), "localhost", "-i", str(directory), "-e", "@%s" % (directory / "vault.example.yml"),
@@ -191,27 +195,56 @@ def _wiring(seed):
 
 @pytest.mark.parametrize("seed", KUBE_WIRED)
 def test_kubernetes_seed_wiring(seed):
-    """Controller -> app: the app's lb_ip; app -> app: the other app's Service name (its name)."""
+    """Controller -> app: the app's lb_ip, or the host of its URL in seed_app_urls (never a Service name,
+    which the controller outside the cluster cannot resolve); app -> app: the other app's Service name."""
     from urllib.parse import urlsplit
     w = _wiring(seed)
     enabled = set(w["cluster"]["enabled"])
     lb_ip = {app: o["lb_ip"] for app, o in w["cluster"]["overrides"].items() if "lb_ip" in o and app in enabled}
+    by_url = {app: urlsplit(url).hostname for app, url in w["seed_app_urls"].items()}
+    assert not set(lb_ip) & set(by_url), "%s names an app's controller address twice" % seed
+    controller = dict(lb_ip, **by_url)
+    assert controller, "%s names no address the controller reaches the apps at" % seed
+    assert not set(controller.values()) & enabled, "%s: the controller would use Service names: %s" % (seed, controller)
     assert w["apps"], "%s declares no *arr app to wire" % seed
     for app in w["apps"]:
-        assert urlsplit(app["url"]).hostname == lb_ip[app["name"]], app
+        assert urlsplit(app["url"]).hostname == controller[app["name"]], app
         assert urlsplit(app["prowlarr_base_url"]).hostname == app["name"] and app["name"] in enabled, app
     if w["prowlarr"]:
-        assert urlsplit(w["prowlarr"]["url"]).hostname == lb_ip["prowlarr"]
+        assert urlsplit(w["prowlarr"]["url"]).hostname == controller["prowlarr"]
         assert urlsplit(w["prowlarr"]["url_from_apps"]).hostname == "prowlarr"
+    if w["flaresolverr"]:
+        assert urlsplit(w["flaresolverr"]).hostname == "flaresolverr" and "flaresolverr" in enabled, w["flaresolverr"]
     assert w["clients"], "%s declares no download client in the *arr apps" % seed
     for client in w["clients"]:
         assert client["host"] in enabled, client
     seerr = [a for a in enabled if a in ("overseerr", "jellyseerr", "seerr")]
     for app, url in w["urls"].items():
         if url:
-            assert urlsplit(url).hostname == lb_ip[seerr[0] if app == "seerr" else app], (app, url)
+            assert urlsplit(url).hostname == controller[seerr[0] if app == "seerr" else app], (app, url)
     for app in w["client_apps"]:
         host = urlsplit(app["url"]).hostname if "url" in app else app.get("host", app["name"])
         assert host in enabled, app
     if w["urls"]["seerr"]:
-        assert (w["plex_host"] if w["urls"]["plex"] else w["jellyfin_host"]) in enabled
+        server = w["plex_host"] if w["urls"]["plex"] else w["jellyfin_host"]
+        assert server in enabled or OTHER_NAMESPACE.match(server), server
+    # The same category for each app in the *arr apps' download clients and in the clients themselves.
+    for client in w["clients"]:
+        for app in w["client_apps"]:
+            assert client["categories"][app["name"]] == app.get("category", app["name"]), (client["name"], app)
+
+
+def test_seed_001_wiring_as_configured_by_hand():
+    """What seed 001 set in the web UIs: qBittorrent's categories tv-sonarr and radarr, FlareSolverr at
+    http://flaresolverr:8191 under the tag flaresolverr, Jellyseerr linked to the Jellyfin of the namespace
+    jellyfin, every controller URL an https ingress name of one domain."""
+    from urllib.parse import urlsplit
+    w = _wiring("seed-001")
+    assert [(c["implementation"], c["host"], c["port"], c["username"], c["categories"]) for c in w["clients"]] == [
+        ("QBittorrent", "qbittorrent", 8080, "admin", {"sonarr": "tv-sonarr", "radarr": "radarr"})]
+    assert {a["name"]: a["category"] for a in w["client_apps"]} == {"sonarr": "tv-sonarr", "radarr": "radarr"}
+    assert w["flaresolverr"] == "http://flaresolverr:8191"
+    assert w["jellyfin_host"] == "jellyfin.jellyfin.svc.cluster.local" and not w["urls"]["jellyfin"]
+    assert sorted(w["seed_app_urls"]) == ["jellyseerr", "prowlarr", "qbittorrent", "radarr", "sonarr"]
+    domains = {urlsplit(u).hostname.split(".", 1)[1] for u in w["seed_app_urls"].values()}
+    assert domains == {"lab.example.com"} and all(u.startswith("https://") for u in w["seed_app_urls"].values())
