@@ -8,7 +8,10 @@ scheduling fields the seeds need (or a refusal), Gluetun as a native sidecar. Th
 a real API server in tests/integration/test_k8s_seeds.py.
 """
 
+import base64
+import configparser
 import copy
+import hashlib
 import os
 import shutil
 import subprocess
@@ -427,7 +430,8 @@ LINK = {"plex_url": "http://plex:32400", "token": "test-only-plex-token", "ident
         "username": "admin", "password": "test-only-tautulli-login"}
 
 
-def _tautulli_objects(link=LINK):
+def _tautulli_objects(link=None):
+    link = LINK if link is None else link
     apps = m.merge_catalog(CATALOG, ["plex", "tautulli"])
     return k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC",
                            api_keys=dict(KEYS, tautulli="a" * 32), tautulli_link=link,
@@ -436,8 +440,6 @@ def _tautulli_objects(link=LINK):
 
 def _pbkdf2_matches(password, stored):
     # lib/hashing_passwords.py: PBKDF2$<function>$<cost>$<salt text>$<b64 digest>, written again here
-    import base64
-    import hashlib
     algorithm, function, cost, salt, digest = stored.split("$")
     expected = base64.b64decode(digest)
     return algorithm == "PBKDF2" and hashlib.pbkdf2_hmac(
@@ -445,7 +447,6 @@ def _pbkdf2_matches(password, stored):
 
 
 def _ini(text):
-    import configparser
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(text)
     return parser
