@@ -159,6 +159,10 @@ def tautulli_link_keys(link, namespace, name='tautulli'):
     ``link``: {plex_url, token, identifier, username, password}, the values the compose runtime's
     tautulli_plex_link module writes; the same settings (_tautulli.wanted_settings), with the login
     hash's salt derived from the namespace and app (stable_salt: the Secret stays the same).
+    Tautulli (Tautulli/Tautulli) reads config.ini once, when it starts (plexpy/config.py
+    Config.__init__, ConfigObj; the [PMS] and [General] keys of _CONFIG_DEFINITIONS), and connects to
+    Plex then (plexpy/__init__.py startup_refresh, with first_run_complete set): so the seed step,
+    which runs before Tautulli starts, is where the keys are written.
     """
     for field in ('plex_url', 'token', 'identifier'):
         if not link.get(field):
