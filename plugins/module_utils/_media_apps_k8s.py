@@ -29,6 +29,8 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._media_apps imp
     qbittorrent_settings,
 )
 from ansible_collections.homelab.mediastack.plugins.module_utils._secrets import qbittorrent_pbkdf2
+from ansible_collections.homelab.mediastack.plugins.module_utils._tautulli import (
+    wanted_settings as tautulli_settings)
 
 # App fields the kubernetes runtime honours; any other field set on an app is refused.
 K8S_FIELDS = frozenset([
@@ -145,7 +147,39 @@ chmod 0600 "$f"
 '''
 
 
-def _seed_spec(app, namespace, api_keys, passwords, data_root):
+# The link's values the Secret holds (the token, the password hash, and the identifier, which the
+# role reads back from the Secret to keep the link while Plex does not answer).
+_TAUTULLI_SECRET_KEYS = {'pms_token': 'TAUTULLI_PMS_TOKEN', 'pms_identifier': 'TAUTULLI_PMS_IDENTIFIER',
+                         'http_password': 'TAUTULLI_HTTP_PASSWORD'}
+
+
+def tautulli_link_keys(link, namespace, name='tautulli'):
+    """[(section, key, value, secret_key or None)] of Tautulli's link to Plex, for the seed step.
+
+    ``link``: {plex_url, token, identifier, username, password}, the values the compose runtime's
+    tautulli_plex_link module writes; the same settings (_tautulli.wanted_settings), with the login
+    hash's salt derived from the namespace and app (stable_salt: the Secret stays the same).
+    Tautulli (Tautulli/Tautulli) reads config.ini once, when it starts (plexpy/config.py
+    Config.__init__, ConfigObj; the [PMS] and [General] keys of _CONFIG_DEFINITIONS), and connects to
+    Plex then (plexpy/__init__.py startup_refresh, with first_run_complete set): so the seed step,
+    which runs before Tautulli starts, is where the keys are written.
+    """
+    for field in ('plex_url', 'token', 'identifier'):
+        if not link.get(field):
+            raise MediaAppsError('tautulli_link needs %s (Plex as Tautulli reaches it, the Plex token and '
+                                 "Plex's machine identifier)" % field)
+    if link.get('password') and not link.get('username'):
+        raise MediaAppsError('tautulli_link: Tautulli needs a login name (username) with the password')
+    try:
+        settings = tautulli_settings(link['plex_url'], link['token'], link['identifier'], link.get('username'),
+                                     link.get('password') or None, salt_seed='%s/%s' % (namespace, name))
+    except ValueError as exc:
+        raise MediaAppsError('tautulli_link: %s' % exc)
+    return [(section, key, value, _secret_key(name, _TAUTULLI_SECRET_KEYS[key]) if key in _TAUTULLI_SECRET_KEYS
+             else None) for section, key, value in settings]
+
+
+def _seed_spec(app, namespace, api_keys, passwords, data_root, tautulli_link=None):
     """(file, separator, template, [(section, key, value, secret_key or None)]) or None.
 
     The Secret keys carry the app's name (_secret_key): a second instance of an app (an extra
@@ -180,13 +214,17 @@ def _seed_spec(app, namespace, api_keys, passwords, data_root):
             ('misc', 'host_whitelist', ', '.join(whitelist), None)])
     if name == 'tautulli' or (secret.get('kind') == 'api_key' and secret.get('file') == 'config.ini'):
         key = api_keys.get(name)
-        if not key:
+        keys = []
+        if key:
+            # Tautulli's API key and switch in [General] of its config.ini (plexpy/config.py). Tautulli
+            # writes the whole file from memory when it stops, so the keys are set again before each start.
+            keys = [('General', 'api_key', key, _secret_key(name, 'TAUTULLI_API_KEY')),
+                    ('General', 'api_enabled', '1', None)]
+        if name == 'tautulli' and tautulli_link:
+            keys += tautulli_link_keys(tautulli_link, namespace, name)
+        if not keys:
             return None
-        # Tautulli's API key and switch in [General] of its config.ini (plexpy/config.py). Tautulli
-        # writes the whole file from memory when it stops, so the keys are set again before each start.
-        return ('%s/config.ini' % config_dir, ' = ', '', [
-            ('General', 'api_key', key, _secret_key(name, 'TAUTULLI_API_KEY')),
-            ('General', 'api_enabled', '1', None)])
+        return ('%s/config.ini' % config_dir, ' = ', '', keys)
     if name == 'nzbget' or (secret.get('kind') == 'password' and secret.get('file') == 'nzbget.conf'):
         password = passwords.get(name)
         if not password:
@@ -283,7 +321,8 @@ def _secret_key(app_name, env_name):
 
 def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, timezone, api_keys=None,
                   passwords=None, pod_security='privileged', config_size='5Gi', media=None, vpn=None,
-                  metallb_pool='', data_root='/data', app_secrets=None, links=None, homepage_services=None):
+                  metallb_pool='', data_root='/data', app_secrets=None, links=None, homepage_services=None,
+                  tautulli_link=None):
     """Kubernetes objects (list of dicts) for the apps in one namespace.
 
     ``media``: {server, path, storage_class, size, mount_options} of the NAS's media tree (static PV).
@@ -292,6 +331,8 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
     ``links``: the *arr apps an app with arr_links (Unpackerr) talks to (media_apps_arr_links).
     ``homepage_services``: the text of Homepage's services.yaml (no secret in it: the keys are
     HOMEPAGE_VAR_* in ``app_secrets['homepage']``), a ConfigMap mounted over that one file.
+    ``tautulli_link``: {plex_url, token, identifier, username, password} of Tautulli's link to Plex
+    (the role reads the identifier from Plex's /identity), seeded into its config.ini before each start.
     Each app's secret environment is the one its Compose env file holds (app_secret_env).
     """
     api_keys = api_keys or {}
@@ -318,7 +359,7 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
                                                        data_root)
             secret_data.update(dict((_secret_key(app_name, k), str(v)) for k, v in app_env_secrets[app_name].items()))
         if app.get('config_dir'):
-            spec = _seed_spec(app, namespace, api_keys, passwords, data_root)
+            spec = _seed_spec(app, namespace, api_keys, passwords, data_root, tautulli_link)
             if spec:
                 seeds[app_name] = spec
                 for _section, _key, value, secret_key in spec[3]:
@@ -416,6 +457,14 @@ def k8s_manifests(apps, namespace, config_storage_class, media_claim, uid, gid, 
             # A subPath mount never sees a changed ConfigMap: the checksum rolls the pod when it changes.
             template_annotations['homelab.mediastack/services-sha256'] = hashlib.sha256(
                 homepage_map['data']['services.yaml'].encode('utf-8')).hexdigest()
+        if app_name in seeds and app_name == 'tautulli' and tautulli_link:
+            # The seed step runs only when the pod starts, and a changed Secret value does not restart
+            # it: the checksum of the seeded values rolls the pod when the link changes (a new token,
+            # Plex's identifier after a reinstall), so the new values reach config.ini.
+            # (as Helm charts' checksum/secret annotation; a digest, never the values themselves).
+            template_annotations['homelab.mediastack/seed-sha256'] = hashlib.sha256('\n'.join(
+                '%s.%s=%s' % (section, key, value) for section, key, value, _s in seeds[app_name][3]).encode(
+                    'utf-8')).hexdigest()
         if app.get('vpn') and 'gluetun' in apps:
             init_containers.append(_gluetun_sidecar(apps['gluetun'], app, vpn))
             volumes.append({'name': 'tun', 'hostPath': {'path': '/dev/net/tun', 'type': 'CharDevice'}})

@@ -68,9 +68,21 @@ def check_hash(password, stored):
     return hmac.compare_digest(expected, got)
 
 
-def make_hash(password):
-    """lib/hashing_passwords.py make_hash: a random salt (base64 of 16 bytes, used as text)."""
-    salt = base64.b64encode(os.urandom(_SALT_LENGTH))
+def stable_salt(password, seed):
+    """A salt of make_hash's shape (base64 of 16 bytes) that stays the same from run to run.
+
+    For a hash the controller renders into a Kubernetes Secret, where there is no file to compare:
+    a random salt would change the Secret (and roll the pod) on every run. Derived with HMAC-SHA256
+    from ``seed`` (the namespace and app) and the password; Tautulli's check_hash reads the salt
+    from the stored value, so any salt text without ``$`` is accepted.
+    """
+    key = b'homelab.mediastack/tautulli-salt/' + seed.encode('utf-8')
+    return base64.b64encode(hmac.new(key, password.encode('utf-8'), hashlib.sha256).digest()[:_SALT_LENGTH])
+
+
+def make_hash(password, salt=None):
+    """lib/hashing_passwords.py make_hash: a random salt (base64 of 16 bytes, used as text) unless one is given."""
+    salt = salt or base64.b64encode(os.urandom(_SALT_LENGTH))
     digest = hashlib.pbkdf2_hmac('sha256', password.encode('utf-8'), salt, _COST, _KEY_LENGTH)
     return 'PBKDF2$sha256$%d$%s$%s' % (_COST, salt.decode('utf-8'), base64.b64encode(digest).decode('utf-8'))
 
@@ -133,10 +145,11 @@ def set_ini(text, settings):
     return '\n'.join(lines) + '\n'
 
 
-def wanted_settings(plex_url, token, identifier, username=None, password=None, current=None):
+def wanted_settings(plex_url, token, identifier, username=None, password=None, current=None, salt_seed=None):
     """[(section, key, value)] of the link (and of the login with the wizard marked done).
 
-    The stored password hash is kept while it matches ``password`` (a new hash has a new salt).
+    The stored password hash is kept while it matches ``password``; a new hash has a new salt, random
+    unless ``salt_seed`` is given (stable_salt: the kubernetes runtime, which has no file to compare).
     """
     current = current or {}
     pms_ip, pms_port, pms_ssl = plex_address(plex_url)
@@ -145,7 +158,8 @@ def wanted_settings(plex_url, token, identifier, username=None, password=None, c
     if password:
         stored = current.get('General', {}).get('http_password', '')
         settings += [('General', 'http_username', username),
-                     ('General', 'http_password', stored if check_hash(password, stored) else make_hash(password)),
+                     ('General', 'http_password', stored if check_hash(password, stored)
+                      else make_hash(password, stable_salt(password, salt_seed) if salt_seed else None)),
                      ('General', 'http_hashed_password', '1'), ('General', 'http_hash_password', '1'),
                      ('General', 'first_run_complete', '1')]
     return settings

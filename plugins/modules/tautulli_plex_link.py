@@ -24,6 +24,8 @@ description:
   - When Plex does not answer at O(identity_url) the module warns and changes nothing (run it again
     once Plex is up).
   - Every other line of the file is kept; a missing file is created.
+  - Without O(path) nothing is written; the module only reads Plex's identifier (for the kubernetes
+    runtime of the media_apps role, whose seed step writes the same keys before Tautulli starts).
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -38,9 +40,10 @@ attributes:
     description: A second run with the same values reports no change.
 options:
   path:
-    description: Tautulli's C(config.ini) (C(<config folder>/config.ini)).
+    description:
+      - Tautulli's C(config.ini) (C(<config folder>/config.ini)).
+      - Omitted, only Plex's identifier is read and returned (nothing is written, never changed).
     type: path
-    required: true
   plex_url:
     description:
       - Plex as Tautulli reaches it, V(http://plex:32400) in a Compose stack (its service name).
@@ -88,6 +91,13 @@ EXAMPLES = r'''
     owner: "2000"
     group: "2000"
     mode: "0600"
+
+- name: Read Plex's identifier only (nothing written)
+  homelab.mediastack.tautulli_plex_link:
+    plex_url: http://plex:32400
+    identity_url: http://192.0.2.40:32400
+    token: "{{ vault_plex_token }}"
+  register: plex_link
 '''
 
 RETURN = r'''
@@ -100,7 +110,7 @@ identifier:
   returned: when Plex answered
   type: str
 changed_keys:
-  description: The C(section.key) names written (or that would be).
+  description: The C(section.key) names written (or that would be); empty without O(path).
   returned: always
   type: list
   elements: str
@@ -122,7 +132,7 @@ from ansible_collections.homelab.mediastack.plugins.module_utils._tautulli impor
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type='path', required=True),
+            path=dict(type='path'),
             plex_url=dict(type='str', required=True),
             identity_url=dict(type='str', required=True),
             token=dict(type='str', required=True, no_log=True),
@@ -157,6 +167,8 @@ def main():
         module.exit_json(changed=False, linked=False, changed_keys=[])
 
     path = p['path']
+    if not path:
+        module.exit_json(changed=False, linked=True, identifier=identifier, changed_keys=[])
     text = ''
     if os.path.exists(path):
         with open(path, 'rb') as handle:

@@ -183,8 +183,10 @@ elif args[:1] == ["compose"]:
     found = re.search(r"Password_PBKDF2=(.*)", text)
     tautulli = os.environ.get("FAKE_TAUTULLI_CONF", "")
     linked = os.path.exists(tautulli) and "pms_identifier" in open(tautulli).read()
+    key = re.search(r"api_key = (.*)", open(tautulli).read()) if os.path.exists(tautulli) else None
     with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
-        log.write(json.dumps({"args": args, "hash": found.group(1) if found else None, "tautulli_linked": linked}) + "\n")
+        log.write(json.dumps({"args": args, "hash": found.group(1) if found else None, "tautulli_linked": linked,
+                              "tautulli_key": key.group(1) if key else None}) + "\n")
 '''
 
 
@@ -336,4 +338,29 @@ def test_tautulli_stopped_before_its_link_is_written(tmp_path, plex):
     assert ups and ups[-1] > stops[0] and calls[ups[-1]]["tautulli_linked"]
     log.unlink()
     changed, out = _run(tmp_path, variables, env=env)
+    assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines()), out
+
+
+def test_tautulli_stopped_before_its_api_key_is_written(tmp_path):
+    # the same for the API key: a key written while Tautulli runs is lost when it stops
+    env, log = _fake_docker(tmp_path, FAKE_QBT_CONF=str(tmp_path / "none"), FAKE_PS="tautulli",
+                            FAKE_TAUTULLI_CONF=str(tmp_path / "config" / "tautulli" / "config.ini"))
+    variables = _download_vars(tmp_path)
+    variables.update({"media_apps_enabled": ["tautulli"], "media_apps_stack": "streaming",
+                      "media_apps_compose_up": True, "media_apps_stack_unit_enable": False})
+    _run(tmp_path, variables, env=env)
+    assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines())
+    log.unlink()
+    new_key = "fedcba9876543210fedcba9876543210"
+    variables["mediastack_api_keys"] = dict(variables["mediastack_api_keys"], tautulli=new_key)
+    _run(tmp_path, variables, env=env)
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    stops = [i for i, call in enumerate(calls) if "stop" in call["args"]]
+    assert stops and calls[stops[0]]["args"][-1] == "tautulli", calls
+    assert calls[stops[0]]["tautulli_key"] == KEYS["tautulli"]  # stopped before the new key is written
+    ups = [i for i, call in enumerate(calls) if "up" in call["args"] and "--no-start" not in call["args"]]
+    assert ups and ups[-1] > stops[0] and calls[ups[-1]]["tautulli_key"] == new_key
+    log.unlink()
+    changed, out = _run(tmp_path, variables, env=env)
+    assert changed == 0, out
     assert not any("stop" in json.loads(line)["args"] for line in log.read_text().splitlines()), out

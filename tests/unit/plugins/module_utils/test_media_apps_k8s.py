@@ -8,7 +8,10 @@ scheduling fields the seeds need (or a refusal), Gluetun as a native sidecar. Th
 a real API server in tests/integration/test_k8s_seeds.py.
 """
 
+import base64
+import configparser
 import copy
+import hashlib
 import os
 import shutil
 import subprocess
@@ -418,3 +421,99 @@ def test_tautulli_api_key_seeded_before_each_start(tmp_path):
     ini = _run_seed(seed, secret, rewritten, "/config")
     assert ini.splitlines() == ["[General]", "http_port = 8181", "api_key = %s" % keys["tautulli"], "api_enabled = 1",
                                 "[PMS]", "pms_port = 32400"]
+
+
+# Tautulli's link to Plex on Kubernetes: the keys Tautulli's setup wizard saves (plexpy/config.py
+# [PMS] pms_ip/pms_port/pms_ssl/pms_token/pms_identifier; [General] first_run_complete and the login,
+# plexpy/webserve.py configUpdate/save_pms_token) written by the seed step before Tautulli starts.
+LINK = {"plex_url": "http://plex:32400", "token": "test-only-plex-token", "identifier": "0123abcd" * 5,
+        "username": "admin", "password": "test-only-tautulli-login"}
+
+
+def _tautulli_objects(link=None):
+    link = LINK if link is None else link
+    apps = m.merge_catalog(CATALOG, ["plex", "tautulli"])
+    return k.k8s_manifests(apps, "media", "local-path", "media-data", 1000, 1000, "UTC",
+                           api_keys=dict(KEYS, tautulli="a" * 32), tautulli_link=link,
+                           media={"server": "192.0.2.20", "path": "/data", "storage_class": "nfs-media"})
+
+
+def _pbkdf2_matches(password, stored):
+    # lib/hashing_passwords.py: PBKDF2$<function>$<cost>$<salt text>$<b64 digest>, written again here
+    algorithm, function, cost, salt, digest = stored.split("$")
+    expected = base64.b64decode(digest)
+    return algorithm == "PBKDF2" and hashlib.pbkdf2_hmac(
+        function, password.encode(), salt.encode(), int(cost), len(expected)) == expected
+
+
+def _ini(text):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    return parser
+
+
+def test_tautulli_linked_to_plex_by_the_seed_step(tmp_path):
+    objects = _tautulli_objects()
+    for obj in objects:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    secret = _find(objects, "Secret", "media-apps-secrets")
+    stored = secret["stringData"]["tautulli.TAUTULLI_HTTP_PASSWORD"]
+    assert secret["stringData"]["tautulli.TAUTULLI_PMS_TOKEN"] == LINK["token"]
+    assert secret["stringData"]["tautulli.TAUTULLI_PMS_IDENTIFIER"] == LINK["identifier"]
+    assert _pbkdf2_matches(LINK["password"], stored)
+    text = yaml.safe_dump([o for o in objects if o["kind"] != "Secret"])
+    for value in (LINK["token"], LINK["password"], stored):
+        assert value not in text  # only in the Secret
+    _pod_tautulli, seed = _seeded(objects, "tautulli")
+    # Tautulli's existing file (it rewrote it when it stopped): every other line is kept
+    existing = ("[General]\nhttp_port = 8181\napi_key = %s\napi_enabled = 1\nfirst_run_complete = 0\n"
+                "[PMS]\npms_ip = 127.0.0.1\npms_port = 32400\npms_url = \"\"\n[Monitoring]\nmonitoring_interval = 60\n"
+                % ("a" * 32))
+    for target, start in ((tmp_path / "fresh", None), (tmp_path / "existing", existing)):
+        target.mkdir()
+        parser = _ini(_run_seed(seed, secret, target, "/config", existing=start))
+        assert dict(parser["PMS"], pms_url=None) == {
+            "pms_ip": "plex", "pms_port": "32400", "pms_ssl": "0", "pms_token": LINK["token"],
+            "pms_identifier": LINK["identifier"], "pms_url": None}
+        general = parser["General"]
+        assert general["api_key"] == "a" * 32 and general["api_enabled"] == "1"
+        assert general["first_run_complete"] == "1" and general["http_username"] == "admin"
+        assert general["http_hashed_password"] == "1" and general["http_hash_password"] == "1"
+        assert _pbkdf2_matches(LINK["password"], general["http_password"])
+    assert parser["Monitoring"]["monitoring_interval"] == "60" and parser["General"]["http_port"] == "8181"
+    # the seed step run again on its own result: the same file (each key once)
+    once = (tmp_path / "existing" / "config.ini").read_text()
+    assert _run_seed(seed, secret, tmp_path / "existing", "/config") == once
+    assert once.count("pms_token") == 1 and once.count("first_run_complete") == 1
+
+
+def test_tautulli_link_rendered_the_same_each_run_and_rolls_the_pod_when_it_changes():
+    first, again = _tautulli_objects(), _tautulli_objects()
+    assert first == again  # the login hash has a stable salt: a rerun changes no object
+    annotation = "homelab.mediastack/seed-sha256"
+    digest = _find(first, "Deployment", "tautulli")["spec"]["template"]["metadata"]["annotations"][annotation]
+    # a new identifier (Plex reinstalled) or token changes the checksum, so the pod restarts and its
+    # seed step writes the new values (a changed Secret alone restarts nothing)
+    for field, value in (("identifier", "ffff" * 10), ("token", "another-test-token")):
+        changed = _tautulli_objects(dict(LINK, **{field: value}))
+        assert _find(changed, "Deployment", "tautulli")["spec"]["template"]["metadata"]["annotations"][
+            annotation] != digest
+    assert LINK["token"] not in digest
+
+
+def test_tautulli_without_a_login_or_a_link():
+    objects = _tautulli_objects(dict(LINK, password=""))
+    secret = _find(objects, "Secret", "media-apps-secrets")
+    _pod_tautulli, seed = _seeded(objects, "tautulli")
+    keys = [e["value"] for e in seed["env"] if e["name"].startswith("SEED_K")]
+    # the wizard still opens (it asks for a login): the server is filled in, the wizard not marked done
+    assert keys == ["api_key", "api_enabled", "pms_ip", "pms_port", "pms_ssl", "pms_token", "pms_identifier"]
+    assert "tautulli.TAUTULLI_HTTP_PASSWORD" not in secret["stringData"]
+    unlinked = _tautulli_objects({})
+    _pod_tautulli, seed = _seeded(unlinked, "tautulli")
+    assert [e["value"] for e in seed["env"] if e["name"].startswith("SEED_K")] == ["api_key", "api_enabled"]
+    assert "annotations" not in _find(unlinked, "Deployment", "tautulli")["spec"]["template"]["metadata"]
+    with pytest.raises(m.MediaAppsError, match="identifier"):
+        _tautulli_objects(dict(LINK, identifier=""))
+    with pytest.raises(m.MediaAppsError, match="plex_url"):
+        _tautulli_objects(dict(LINK, plex_url="plex:32400"))
