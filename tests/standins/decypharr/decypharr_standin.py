@@ -40,7 +40,7 @@ def _env(key, default=""):
 
 def _bool(value):
     # internal/config/env.go parseBool: "true", "1" or "yes"
-    return value in ("true", "1", "yes")
+    return value == "true" or value == "1" or value == "yes"
 
 
 class State:
