@@ -16,7 +16,9 @@ Settings, as Decypharr's own environment variables (internal/config/env.go, pref
 DECYPHARR_PORT (default 8282), DECYPHARR_USE_AUTH (default true: a new config is created with
 use_auth on), DECYPHARR_DOWNLOAD_FOLDER, DECYPHARR_CATEGORIES__<n>, DECYPHARR_SECRET_KEY. Decypharr's
 own login (auth.json, set in its web UI): DECYPHARR_STANDIN_USERNAME / DECYPHARR_STANDIN_PASSWORD.
-DECYPHARR_STANDIN_BIND: the address to listen on (default all).
+DECYPHARR_STANDIN_BIND: the address to listen on (default all). The stand-in is a Decypharr whose
+config.json exists: a real one applies its environment only then (internal/config/config.go
+loadConfig creates the file and returns before applyEnvOverrides, so its very first start is on 8282).
 
 Stand-in-only (no auth): GET /__standin/arrs: the *arr apps Decypharr has learned
 ({category: {host, token_set}}), GET /__standin/requests: the requests served.
