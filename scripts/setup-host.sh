@@ -121,6 +121,27 @@ for net in $(podman network ls --format '{{.Name}}' | grep '^mediastack-' | grep
   fi
 done
 
+# --- inotify instances -----------------------------------------------------------------------
+# systemd in every lab and molecule container takes inotify instances of the one user (root) that
+# runs them all; the kernel's default of 128 per user is gone at about twenty such containers, and
+# the next container's systemd then waits for ever ("Failed to create inotify object: Too many open
+# files", its mount units never start, so dbus never does). Seeds' labs side by side need more.
+inotify_conf=/etc/sysctl.d/60-mediastack-inotify.conf
+inotify_want="# managed by homelab.mediastack scripts/setup-host.sh: systemd in many containers
+fs.inotify.max_user_instances = 1024"
+if [ "$(cat "$inotify_conf" 2>/dev/null)" != "$inotify_want" ]; then
+  as_root "writing $inotify_conf" "sysctl -w fs.inotify.max_user_instances=1024"
+  mkdir -p /etc/sysctl.d
+  printf '%s\n' "$inotify_want" >"$inotify_conf"
+  echo "setup-host: wrote $inotify_conf"
+fi
+if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 1024 ]; then
+  as_root "raising fs.inotify.max_user_instances" "sysctl -w fs.inotify.max_user_instances=1024"
+  echo 1024 >/proc/sys/fs/inotify/max_user_instances ||
+    die "cannot raise fs.inotify.max_user_instances (read-only /proc/sys?): set it to 1024 on the host"
+  echo "setup-host: fs.inotify.max_user_instances raised to 1024"
+fi
+
 # --- smoke check -----------------------------------------------------------------------------
 # One throw-away container on a user-created network, from a tiny root file system made of the
 # host's own /bin/sh (no image needed, none can be pulled). It exercises the runtime (runc),

@@ -164,9 +164,9 @@ def test_seed_002_gpu_lxc_expressed():
 
 
 # The Kubernetes seeds whose wiring layer is declared: the controller reaches each app at its
-# LoadBalancer IP (seed 000) or at the URL the seed names once for it in seed_app_urls (seed 001, its
-# ingress host names), the apps reach each other by their Service names (the apps' names).
-KUBE_WIRED = ["seed-000", "seed-001"]
+# LoadBalancer IP (seeds 000 and 002) or at the URL the seed names once for it in seed_app_urls (seed
+# 001, its ingress host names), the apps reach each other by their Service names (the apps' names).
+KUBE_WIRED = ["seed-000", "seed-001", "seed-002"]
 # A Service of another namespace, as an app reaches it (<service>.<namespace>.svc.cluster.local).
 OTHER_NAMESPACE = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+\.svc\.cluster\.local$")
 
@@ -175,8 +175,10 @@ def _wiring(seed):
     """The wiring variables as the wiring playbook templates them (on localhost, vault.example values; the
     roles' defaults where the seed leaves a variable unset)."""
     expr = ("{{ {'apps': arr_wiring_apps, 'prowlarr': arr_wiring_prowlarr | default({}), 'clients': arr_wiring_download_clients,"
-            " 'client_apps': client_wiring_apps, 'cluster': {'enabled': hostvars[groups['cluster_apps'][0]].media_apps_enabled,"
-            " 'overrides': hostvars[groups['cluster_apps'][0]].media_apps_overrides},"
+            " 'client_apps': client_wiring_apps | default([]), 'api_keys': mediastack_api_keys,"
+            " 'cluster': {'enabled': hostvars[groups['cluster_apps'][0]].media_apps_enabled,"
+            " 'overrides': hostvars[groups['cluster_apps'][0]].media_apps_overrides,"
+            " 'extra': hostvars[groups['cluster_apps'][0]].media_apps_catalog_extra | default({})},"
             " 'urls': {'qbittorrent': client_wiring_qbittorrent_url | default(''), 'sabnzbd': client_wiring_sabnzbd_url | default(''),"
             " 'nzbget': client_wiring_nzbget_url | default(''), 'plex': client_wiring_plex_url | default(''),"
             " 'jellyfin': client_wiring_jellyfin_url | default(''),"
@@ -248,3 +250,61 @@ def test_seed_001_wiring_as_configured_by_hand():
     assert sorted(w["seed_app_urls"]) == ["jellyseerr", "prowlarr", "qbittorrent", "radarr", "sonarr"]
     domains = {urlsplit(u).hostname.split(".", 1)[1] for u in w["seed_app_urls"].values()}
     assert domains == {"lab.example.com"} and all(u.startswith("https://") for u in w["seed_app_urls"].values())
+
+
+def _service_ports(w):
+    """App -> its Service's ports, as the apps layer makes them: the catalog's ports (roles/media_apps),
+    the inventory's media_apps_catalog_extra and media_apps_overrides over them."""
+    catalog = yaml.safe_load((ROOT / "roles" / "media_apps" / "vars" / "main.yml").read_text())["media_apps_catalog"]
+    catalog = dict(catalog, **w["cluster"]["extra"])
+    ports = {}
+    for app in w["cluster"]["enabled"]:
+        entry = dict(catalog[app], **w["cluster"]["overrides"].get(app, {}))
+        ports[app] = {int(p["port"]) for p in entry["ports"]}
+    return ports
+
+
+@pytest.mark.parametrize("seed", KUBE_WIRED)
+def test_kubernetes_seed_wiring_ports(seed):
+    """Every URL the wiring writes names a port the app's Service has (seed 002 wrote Radarr's sync URL
+    as http://radarr:8989, Sonarr's port: Prowlarr could never reach Radarr there)."""
+    from urllib.parse import urlsplit
+    w = _wiring(seed)
+    ports = _service_ports(w)
+    # A controller URL through an ingress (seed_app_urls) has the ingress's port, not the Service's:
+    # only URLs to a Service (its name, or its LoadBalancer IP) are the Service's ports.
+    ingress = {urlsplit(url).hostname for url in w["seed_app_urls"].values()}
+    bad = []
+    for app in w["apps"]:
+        for url in (app["url"], app["prowlarr_base_url"]):
+            if urlsplit(url).hostname not in ingress and urlsplit(url).port not in ports[app["name"]]:
+                bad.append("%s: %s (its Service: %s)" % (app["name"], url, sorted(ports[app["name"]])))
+    if w["prowlarr"]:
+        for url in (w["prowlarr"]["url"], w["prowlarr"]["url_from_apps"]):
+            if urlsplit(url).hostname not in ingress and urlsplit(url).port not in ports["prowlarr"]:
+                bad.append("prowlarr: %s (its Service: %s)" % (url, sorted(ports["prowlarr"])))
+    for client in w["clients"]:
+        if int(client["port"]) not in ports[client["host"]]:
+            bad.append("%s: port %s (its Service: %s)" % (client["name"], client["port"], sorted(ports[client["host"]])))
+    assert not bad, bad
+
+
+def test_seed_002_decypharr_credentials():
+    """Decypharr takes a download client's username as the *arr app's URL and its password as the app's
+    API key, and calls the app back with them (Decypharr's guides/arrs.mdx, pkg/server/qbit/context.go):
+    in each app, the username is that app's own Service URL and the password its own key."""
+    from urllib.parse import urlsplit
+    w = _wiring("seed-002")
+    ports = _service_ports(w)
+    decypharr = [c for c in w["clients"] if c["host"] == "decypharr"]
+    assert decypharr, "seed 002 names no Decypharr download client"
+    wired = set()
+    for client in decypharr:
+        assert client["implementation"] == "QBittorrent", client
+        assert len(client["apps"]) == 1, "one entry per app (each app sends its own URL and key): %s" % client
+        app = client["apps"][0]
+        url = urlsplit(client["username"])
+        assert url.scheme == "http" and url.hostname == app and url.port in ports[app], client["username"]
+        assert client["password"] == w["api_keys"][app], "%s: the password must be %s's API key" % (client["name"], app)
+        wired.add(app)
+    assert wired == {a["name"] for a in w["apps"]}, "every *arr app gets Decypharr: %s" % sorted(wired)
