@@ -59,6 +59,13 @@ def ansible_command(name):
     return str(Path(sys.executable).parent / name)
 
 
+def role_play(role, tasks_from=None):
+    """A play that includes one role (``tasks_from`` its task file) on localhost, for run_playbook."""
+    return ("- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
+            "    - ansible.builtin.include_role:\n        name: %s\n" % role
+            + ("        tasks_from: %s\n" % tasks_from if tasks_from else ""))
+
+
 def run_playbook(play, *args, timeout=300, env=None):
     """ansible-playbook ``play`` (a path) with ansible_env(**env) and the test's interpreter; extra
     command-line ``args`` (``-e @vars.json``, ``-i hosts``, ``--check``). Returns the CompletedProcess."""

@@ -22,7 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
-from playbook_harness import free_port, load_standin, serving  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import free_port, load_standin, role_play, serving  # noqa: E402  pylint: disable=wrong-import-position
 # Upstream data stays upstream: the Compose Specification schema from the reference tree beside the
 # repository (CI has it there), never a copy in the repository.
 SCHEMA = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference")) / "k8s" / "compose-spec.json"
@@ -31,14 +31,7 @@ KEYS = {"sonarr": "0123456789abcdef0123456789abcdef", "radarr": "0123456789abcde
         "tautulli": "0123456789abcdef0123456789abcded"}
 VPN_ENV = {"WIREGUARD_ADDRESSES": "10.64.0.2/32", "WIREGUARD_ENDPOINT_IP": "198.51.100.7", "WIREGUARD_ENDPOINT_PORT": "51820",
            "WIREGUARD_PUBLIC_KEY": "test-only-server-public-key"}
-PLAY = """
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - ansible.builtin.include_role:
-        name: homelab.mediastack.media_apps
-"""
+PLAY = role_play("homelab.mediastack.media_apps")
 
 
 def _run(tmp_path, variables, expect_rc=0, env=None, extra=()):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from playbook_harness import ROOT, free_port, load_standin, run_playbook, serving  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import ROOT, free_port, load_standin, role_play, run_playbook, serving  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = Path(os.environ.get("MEDIASTACK_TOOLS", ROOT / ".build" / "bin"))
 pytestmark = pytest.mark.skipif(
@@ -27,14 +27,7 @@ pytestmark = pytest.mark.skipif(
 plex_standin = load_standin("plex_standin_k8s", "plex/plex_standin.py")
 PLEX_TOKEN = plex_standin.TOKEN
 LOGIN = "test-only-tautulli-login"
-PLAY = """
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - ansible.builtin.include_role:
-        name: homelab.mediastack.media_apps
-"""
+PLAY = role_play("homelab.mediastack.media_apps")
 
 
 def _vars(lab, namespace, identity_url):

@@ -12,17 +12,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from playbook_harness import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import role_play, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 KEY = "0123456789abcdef0123456789abcdef"
-PLAY = """
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - ansible.builtin.include_role:
-        name: homelab.mediastack.media_apps
-"""
+PLAY = role_play("homelab.mediastack.media_apps")
 BASE = {"mediastack_api_keys": {"sonarr": KEY, "sabnzbd": KEY},
         "media_apps_passwords": {"qbittorrent": "test-only", "nzbget": "test-only"},
         "media_apps_docker_install": False}

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from playbook_harness import ROOT, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import ROOT, role_play, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 REFERENCE = Path(os.environ.get("MEDIASTACK_REFERENCE", ROOT.parent / "shared" / "reference"))
 GOLDEN = REFERENCE / "k8s" / "talos" / "golden"
@@ -131,15 +131,7 @@ def test_oldest_talosctl_refuses_documents_its_release_does_not_know():
     assert "HostnameConfig" in result.stderr
 
 
-PLAY = """
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - ansible.builtin.include_role:
-        name: homelab.mediastack.talos_cluster
-        tasks_from: validate
-"""
+PLAY = role_play("homelab.mediastack.talos_cluster", "validate")
 
 
 def run_validate_task(tmp_path, docs):
