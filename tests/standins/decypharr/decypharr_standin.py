@@ -84,8 +84,8 @@ def arr_validate(host, token):
     if not host or not token or not valid_url(host):
         return False
     url = host if "://" in host else "http://" + host
-    req = urllib.request.Request(url.rstrip("/") + "/api/v3/health", headers={"X-Api-Key": token,
-                                                                             "Content-Type": "application/json"})
+    req = urllib.request.Request(url.rstrip("/") + "/api/v3/health",
+                                 headers={"X-Api-Key": token, "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status == 200
@@ -219,7 +219,7 @@ def make_handler(state):
 
         def cookie(self, name):
             for part in (self.headers.get("Cookie") or "").split(";"):
-                key, _, value = part.strip().partition("=")
+                key, _sep, value = part.strip().partition("=")
                 if key == name:
                     return value
             return None
